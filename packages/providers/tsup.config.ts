@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { 'local/index': 'src/local/index.ts' },
+  entry: { 'local/index': 'src/local/index.ts', 'dashscope/index': 'src/dashscope/index.ts', 'veo/index': 'src/veo/index.ts', 'kie/index': 'src/kie/index.ts', 'testing/index': 'src/testing/index.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,
@@ -10,5 +10,5 @@ export default defineConfig({
   platform: 'node',
   splitting: true,
   treeshake: true,
-  external: [/^@video-gallery\//],
+  external: [/^@video-gallery\//, 'msw'],
 });

@@ -61,12 +61,21 @@ async function providersFromEnv(env: NodeJS.ProcessEnv, options: GalleryFromEnvO
   const latency = options.localLatencyMs ?? (env.VIDEO_GALLERY_LOCAL_LATENCY_MS ? Number(env.VIDEO_GALLERY_LOCAL_LATENCY_MS) : 0);
   if (!Number.isFinite(latency) || latency < 0) throw new GalleryError('invalid_input', 'VIDEO_GALLERY_LOCAL_LATENCY_MS must be a non-negative number of milliseconds.', { retryable: false });
   providers.push(createLocal({ latencyMs: latency, workDir: resolve(options.dataDir, 'local-renders') }));
-  for (const add of REMOTE_PROVIDERS) {
-    const provider = await add(env);
-    if (provider) providers.push(provider);
+  if (env.DASHSCOPE_API_KEY) {
+    const { createDashScope } = await import('@video-gallery/providers/dashscope');
+    providers.push(createDashScope({ apiKey: env.DASHSCOPE_API_KEY, ...(env.DASHSCOPE_BASE_URL ? { baseURL: env.DASHSCOPE_BASE_URL } : {}) }));
+  }
+  if (env.GEMINI_API_KEY) {
+    const { createVeo } = await import('@video-gallery/providers/veo');
+    providers.push(createVeo({ apiKey: env.GEMINI_API_KEY, ...(env.VEO_BASE_URL ? { baseURL: env.VEO_BASE_URL } : {}) }));
+  }
+  if (env.KIE_API_KEY) {
+    const { createKie } = await import('@video-gallery/providers/kie');
+    providers.push(createKie({
+      apiKey: env.KIE_API_KEY,
+      ...(env.KIE_BASE_URL ? { baseURL: env.KIE_BASE_URL } : {}),
+      ...(env.KIE_UPLOAD_BASE_URL ? { uploadBaseURL: env.KIE_UPLOAD_BASE_URL } : {}),
+    }));
   }
   return providers;
 }
-
-/** Remote providers, each switched on by its API key (registered by the provider subpaths that exist). */
-export const REMOTE_PROVIDERS: ((env: NodeJS.ProcessEnv) => Promise<VideoProvider | null>)[] = [];

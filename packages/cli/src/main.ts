@@ -13,6 +13,8 @@ Usage:
   video-gallery show <id> [--json]
   video-gallery delete <id>
   video-gallery resume                          finish jobs a stopped process left behind
+  video-gallery mock-provider <dashscope|veo|kie> [--port n] [--latency-ms n] [--pending-polls n]
+                                                serve a provider's contract-faithful mock on loopback
 
 generate options:
   --aspect-ratio <16:9|9:16|1:1|...>   --resolution <480p|720p|1080p|...>   --duration <seconds>
@@ -55,15 +57,15 @@ const defaultIo = (): CliIo => ({
   },
 });
 
-const COMMON: ParseArgsConfig['options'] = {
+const COMMON = {
   'data-dir': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
-};
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
 
-function parse(args: string[], options: ParseArgsConfig['options']) {
+function parse<const O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
   try {
-    return parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: true, strict: true });
+    return parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: true, strict: true } as const);
   } catch (error) {
     throw new CliError(`${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}. See --help.`, 2);
   }
@@ -79,6 +81,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
       case 'show': return await show(rest, io);
       case 'delete': return await remove(rest, io);
       case 'resume': return await resume(rest, io);
+      case 'mock-provider': return await (await import('./mock-provider.js')).mockProvider(rest, io);
       case undefined: case 'help': case '--help': case '-h':
         io.stdout.write(`${USAGE}\n`);
         return command === undefined ? 2 : 0;

@@ -435,7 +435,19 @@ export class VideoGallery extends EventEmitter<VideoGalleryEvents> implements Jo
         });
         return { next: 'done' };
       }
-      const found = await provider.lookup(submitKey, { signal, request, submittedAt: entry.updatedAt });
+      let found;
+      try {
+        found = await provider.lookup(submitKey, { signal, request, submittedAt: entry.updatedAt });
+      } catch (error) {
+        if (signal?.aborted && isAbortError(error)) throw error;
+        const e = GalleryError.from(error);
+        if (e.retryable && e.code !== 'conflict') return this.#transient(entry, e);
+        await this.#persist(entry, {
+          type: 'fail', at: this.#iso(),
+          error: { code: 'provider_error', retryable: true, message: `The submission to ${provider.id} was interrupted and looking the task up failed (${e.message}); it is unknown whether a task was started (and billed). Check the provider's console; retry() starts a new task.` },
+        });
+        return { next: 'done' };
+      }
       if (found) {
         await this.#persist(entry, { type: 'accept', at: this.#iso(), task: found.task });
         return { next: 'again', delayMs: backoffDelay(0, this.#poll, this.#random) };

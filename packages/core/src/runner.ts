@@ -77,7 +77,8 @@ export function inProcessRunner(options: InProcessRunnerOptions = {}): JobRunner
       pump();
     };
     if (delayMs <= 0) {
-      makeReady();
+      // Yield to the event loop even for "now", so a job that keeps asking to run again cannot starve timers and I/O.
+      setTimeout(makeReady, 0);
       return;
     }
     delay(delayMs, controller.signal).then(

@@ -17,6 +17,8 @@ export interface FakeProviderOptions {
   script?: FakeStep[];
   /** Bytes served as the result. Default: a tiny ISO-BMFF (`ftyp`) header followed by filler. */
   video?: Uint8Array;
+  /** Content type the result is served with. Default `video/mp4`. */
+  contentType?: string;
   /** Errors thrown by `start`, one per call, before it succeeds. */
   startErrors?: GalleryError[];
   /** Whether `lookup` exists. Default true. */
@@ -97,7 +99,7 @@ export function createFakeProvider(options: FakeProviderOptions = {}) {
         state: 'succeeded',
         outputs: [{
           open: async ({ offset = 0 }) => ({
-            contentType: 'video/mp4',
+            contentType: options.contentType ?? 'video/mp4',
             size: video.byteLength,
             body: new ReadableStream<Uint8Array>({
               start(controller) {

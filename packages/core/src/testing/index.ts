@@ -1,1 +1,10 @@
-export {};
+export { testBlobStorage } from './blob-storage-suite.js';
+export type { BlobStorageSuiteOptions } from './blob-storage-suite.js';
+export { testVideoProvider, downloadOutput, looksLikeMp4 } from './provider-suite.js';
+export type { ProviderMockControl, ProviderMockOutcome, ProviderUnderTest, TestVideoProviderOptions } from './provider-suite.js';
+export { testEntryStore } from './entry-store-suite.js';
+export type { EntryStoreSuiteOptions } from './entry-store-suite.js';
+export { makeEntry } from './entry-fixtures.js';
+export type { MakeEntryOverrides } from './entry-fixtures.js';
+export { createFakeProvider, fakeVideoBytes, FAKE_MODEL } from './fake-provider.js';
+export type { FakeProvider, FakeProviderOptions, FakeStep } from './fake-provider.js';
