@@ -450,7 +450,7 @@ export class VideoGallery extends EventEmitter<VideoGalleryEvents> implements Jo
       }
       if (found) {
         await this.#persist(entry, { type: 'accept', at: this.#iso(), task: found.task });
-        return { next: 'again', delayMs: backoffDelay(0, this.#poll, this.#random) };
+        return { next: 'again', delayMs: backoffDelay(0, this.#pollFor(entry), this.#random) };
       }
     }
     let started;
@@ -480,7 +480,7 @@ export class VideoGallery extends EventEmitter<VideoGalleryEvents> implements Jo
       throw error;
     }
     for (const warning of started.warnings) this.#warn(entry.id, warning);
-    return { next: 'again', delayMs: backoffDelay(0, this.#poll, this.#random) };
+    return { next: 'again', delayMs: backoffDelay(0, this.#pollFor(entry), this.#random) };
   }
 
   async #poll_(entry: GalleryEntry, provider: VideoProvider, signal?: AbortSignal): Promise<StepResult> {
@@ -503,7 +503,7 @@ export class VideoGallery extends EventEmitter<VideoGalleryEvents> implements Jo
     if (status.state === 'pending') {
       const patch: Partial<GalleryEntry> = { polls: entry.polls + 1, transientErrors: 0 };
       if (typeof status.progress === 'number' && Number.isFinite(status.progress)) patch.progress = Math.min(1, Math.max(0, status.progress));
-      const delayMs = backoffDelay(entry.polls + 1, this.#poll, this.#random, status.retryAfterMs);
+      const delayMs = backoffDelay(entry.polls + 1, this.#pollFor(entry), this.#random, status.retryAfterMs);
       patch.nextRunAt = new Date(this.#now() + delayMs).toISOString();
       await this.#write(entry, patch);
       return { next: 'again', delayMs };
@@ -529,7 +529,7 @@ export class VideoGallery extends EventEmitter<VideoGalleryEvents> implements Jo
       await this.#persist(entry, { type: 'fail', at: this.#iso(), error: error.toJSON() });
       return { next: 'done' };
     }
-    const delayMs = backoffDelay(entry.transientErrors + 1, this.#poll, this.#random, error.retryAfterMs);
+    const delayMs = backoffDelay(entry.transientErrors + 1, this.#pollFor(entry), this.#random, error.retryAfterMs);
     await this.#write(entry, { transientErrors: entry.transientErrors + 1, nextRunAt: new Date(this.#now() + delayMs).toISOString() });
     this.#logger.warn(`video-gallery: ${entry.id}: ${error.code}: ${error.message} (will try again in ${delayMs} ms)`);
     return { next: 'again', delayMs };
@@ -677,6 +677,14 @@ export class VideoGallery extends EventEmitter<VideoGalleryEvents> implements Jo
 
   #iso(): string {
     return new Date(this.#now()).toISOString();
+  }
+
+  /** The poll schedule for an entry: the first wait scales with the model's fastest typical latency unless set. */
+  #pollFor(entry: GalleryEntry): PollOptions {
+    if (this.#poll.initialDelayMs !== undefined) return this.#poll;
+    const fastest = this.#capabilities(entry)?.typicalLatencySeconds?.[0];
+    if (fastest === undefined) return this.#poll;
+    return { ...this.#poll, initialDelayMs: Math.min(DEFAULT_POLL.initialDelayMs, Math.max(250, (fastest * 1000) / 4)) };
   }
 
   #capabilities(entry: GalleryEntry): ModelCapabilities | undefined {
