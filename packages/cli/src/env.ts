@@ -39,9 +39,14 @@ export async function createGalleryFromEnv(options: GalleryFromEnvOptions): Prom
   const { createSqliteEntryStore } = await import('@video-gallery/storage-adapters/sqlite');
   const store = await createSqliteEntryStore({ filename: resolve(dataDir, 'gallery.db') });
   const defaultProvider = env.VIDEO_GALLERY_DEFAULT_PROVIDER;
+  const pollMs = env.VIDEO_GALLERY_POLL_MS === undefined ? undefined : Number(env.VIDEO_GALLERY_POLL_MS);
+  if (pollMs !== undefined && (!Number.isFinite(pollMs) || pollMs < 10)) {
+    throw new GalleryError('invalid_input', 'VIDEO_GALLERY_POLL_MS must be a number of milliseconds, at least 10.', { retryable: false });
+  }
   const gallery = createNodeGallery({
     providers, storage, store,
     ...(defaultProvider ? { defaultProvider } : {}),
+    ...(pollMs !== undefined ? { poll: { initialDelayMs: pollMs, maxDelayMs: pollMs * 4 } } : {}),
     logger: { warn: (message) => process.stderr.write(`warning: ${message.replace(/^video-gallery: /, '')}\n`) },
     ...(env.VIDEO_GALLERY_ALLOW_PRIVATE_NETWORK === '1' ? { download: { allowPrivateNetwork: true, allowHttp: true } } : {}),
   });
