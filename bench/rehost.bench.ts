@@ -6,7 +6,7 @@
 // Each transfer runs in its own child process so its peak RSS (`process.resourceUsage().maxRSS`) is its own.
 // Targets: rehost throughput ≥ 0.8× the baseline, rehost peak RSS < 200 MB.
 //
-// Workspace packages are imported by relative path: the repository root has no node_modules link to them.
+// Workspace packages resolve to their sources through the `@video-gallery/source` condition (bench/run.mjs).
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
@@ -45,9 +45,9 @@ interface ChildResult {
 
 async function child(kind: string, url: string, outDir: string): Promise<void> {
   // Load the modules before the clock starts: only the transfer is timed.
-  const { rehost } = await import('../packages/core/src/rehost.ts');
-  const { createNodeDownloader } = await import('../packages/core/src/node/download.ts');
-  const { createFsStorage } = await import('../packages/storage-adapters/src/fs/index.ts');
+  const { rehost } = await import('@video-gallery/core');
+  const { createNodeDownloader } = await import('@video-gallery/core/node');
+  const { createFsStorage } = await import('@video-gallery/storage-adapters/fs');
   const startRssMB = process.memoryUsage().rss / MIB;
   const started = performance.now();
   let bytes = 0;
