@@ -12,7 +12,7 @@ import { dashscopeCapabilities, dashscopeModels, DASHSCOPE_T2V_SIZES } from '../
 import { requestKindOf, type DashScopeRequestKind } from '../dashscope/dashscope-request.js';
 import { DASHSCOPE_BASE_URLS, type DashScopeRegion } from '../dashscope/dashscope-video-settings.js';
 import { base64ToBytes } from '../shared/encoding.js';
-import { bytesResponse, FailureSwitches, jsonResponse, MockTaskBook, mockSignature, Staller, type MockTask, type MockTaskPhase } from './mock-base.js';
+import { bytesResponse, FailureSwitches, jsonResponse, MockTaskBook, mockSignature, Staller, type MockTask, type MockTaskPhase, taskBookControl } from './mock-base.js';
 import { sampleVideoBytes } from './sample-video.js';
 import { serveHandler, type ServedHandler } from './serve.js';
 
@@ -553,14 +553,7 @@ export function createDashScopeMock(options: DashScopeMockOptions = {}): DashSco
     }
   }
 
-  const control: ProviderMockControl = {
-    outcomes: ['succeed', 'fail-moderation', 'fail-generic', 'expire'],
-    reportsProgress: false,
-    script: (outcome, scriptOptions) => book.script(outcome, scriptOptions ?? {}),
-    startCount: () => book.startCount(),
-    stallNext: () => staller.stallNext(),
-    reset: () => mock.reset(),
-  };
+  const control: ProviderMockControl = taskBookControl(book, staller, () => mock.reset());
 
   const mock: DashScopeMock = {
     apiKey,

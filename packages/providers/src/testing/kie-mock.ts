@@ -16,7 +16,7 @@
 import type { HttpHandler } from 'msw';
 import type { ProviderMockControl, ProviderMockOutcome } from '@video-gallery/core/testing';
 import { base64ToBytes, bytesToBase64 } from '../shared/encoding.js';
-import { FailureSwitches, MockTaskBook, Staller, bytesResponse, jsonResponse } from './mock-base.js';
+import { FailureSwitches, MockTaskBook, Staller, bytesResponse, jsonResponse, taskBookControl } from './mock-base.js';
 import type { MockClock, MockTask } from './mock-base.js';
 import { sampleVideoBytes } from './sample-video.js';
 import type { ServeOptions, ServedHandler } from './serve.js';
@@ -603,14 +603,7 @@ export function createKieMock(options: KieMockOptions = {}): KieMock {
     }
   }
 
-  const control: ProviderMockControl = {
-    outcomes: ['succeed', 'fail-moderation', 'fail-generic', 'expire'] satisfies ProviderMockOutcome[],
-    reportsProgress: false,
-    script: (outcome, scriptOptions) => book.script(outcome, scriptOptions?.pendingPolls === undefined ? {} : { pendingPolls: scriptOptions.pendingPolls }),
-    startCount: () => book.startCount(),
-    stallNext: () => staller.stallNext(),
-    reset: () => reset(),
-  };
+  const control: ProviderMockControl = taskBookControl(book, staller, () => reset());
 
   function reset(): void {
     book.reset();

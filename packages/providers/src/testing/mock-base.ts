@@ -2,7 +2,7 @@
  * Plumbing shared by the provider mocks: an injectable clock, per-task scripted timelines, failure switches, request
  * stalling and small response helpers. Browser-safe (no Node imports).
  */
-import type { ProviderMockOutcome } from '@video-gallery/core/testing';
+import type { ProviderMockControl, ProviderMockOutcome } from '@video-gallery/core/testing';
 
 /** A clock the mocks read; inject one to test URL and task expiry without waiting. */
 export interface MockClock {
@@ -303,4 +303,19 @@ export function mockSignature(text: string): string {
     second = Math.imul(second, 0x01000193) >>> 0;
   }
   return hash.toString(16).padStart(8, '0') + second.toString(16).padStart(8, '0');
+}
+
+/**
+ * The conformance-suite control of a mock built on a {@link MockTaskBook} and a {@link Staller}: every outcome can be
+ * scripted, requests can be stalled, and `reset` is the mock's own.
+ */
+export function taskBookControl(book: MockTaskBook<unknown>, staller: Staller, reset: () => void): ProviderMockControl {
+  return {
+    outcomes: ['succeed', 'fail-moderation', 'fail-generic', 'expire'] satisfies ProviderMockOutcome[],
+    reportsProgress: false,
+    script: (outcome, scriptOptions) => book.script(outcome, scriptOptions?.pendingPolls === undefined ? {} : { pendingPolls: scriptOptions.pendingPolls }),
+    startCount: () => book.startCount(),
+    stallNext: () => staller.stallNext(),
+    reset,
+  };
 }

@@ -12,7 +12,7 @@
  */
 import type { HttpHandler } from 'msw';
 import type { ProviderMockControl, ProviderMockOutcome } from '@video-gallery/core/testing';
-import { FailureSwitches, MockTaskBook, Staller, bytesResponse, jsonResponse } from './mock-base.js';
+import { FailureSwitches, MockTaskBook, Staller, bytesResponse, jsonResponse, taskBookControl } from './mock-base.js';
 import type { MockClock, MockTask } from './mock-base.js';
 import { sampleVideoBytes } from './sample-video.js';
 import type { ServeOptions, ServedHandler } from './serve.js';
@@ -472,14 +472,7 @@ export function createVeoMock(options: VeoMockOptions = {}): VeoMock {
     return googleError(404, 'NOT_FOUND', `The requested URL ${path} was not found on this server.`);
   }
 
-  const control: ProviderMockControl = {
-    outcomes: ['succeed', 'fail-moderation', 'fail-generic', 'expire'] satisfies ProviderMockOutcome[],
-    reportsProgress: false,
-    script: (outcome, scriptOptions) => book.script(outcome, scriptOptions?.pendingPolls === undefined ? {} : { pendingPolls: scriptOptions.pendingPolls }),
-    startCount: () => book.startCount(),
-    stallNext: () => staller.stallNext(),
-    reset: () => reset(),
-  };
+  const control: ProviderMockControl = taskBookControl(book, staller, () => reset());
 
   function reset(): void {
     book.reset();

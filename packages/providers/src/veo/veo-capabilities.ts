@@ -31,124 +31,39 @@ const EIGHT_SECONDS_FOR_HIGH_RES = (resolutions: string[], model: string): Capab
   message: `${model} makes ${resolutions.join(' and ')} clips of 8 seconds only`,
 });
 
+const PRICE_NOTE = 'Per generated second at 720p/1080p as reported by third-party price lists in March 2026 (not from a Google page we could check); 4k costs more. Confirm at ai.google.dev/gemini-api/docs/pricing.';
+const price = (perSecond: number) => ({ perSecond, currency: 'USD', note: PRICE_NOTE });
+
+/** What every Veo model on the Gemini API shares; each model below states only how it differs. */
+const COMMON = {
+  aspectRatios: ['16:9', '9:16'],
+  durations: [4, 6, 8],
+  defaults: { aspectRatio: '16:9', resolution: '720p', durationSeconds: 8 },
+  maxPromptLength: MAX_PROMPT_CHARS,
+  negativePrompt: { maxLength: MAX_PROMPT_CHARS },
+  audio: true,
+  seed: SEED,
+  image: IMAGE,
+  resultUrlTtlSeconds: VEO_RESULT_TTL_SECONDS,
+  typicalLatencySeconds: LATENCY,
+} satisfies Partial<ModelCapabilities>;
+
+const VEO_31_MODES: GenerationMode[] = ['text', 'image', 'first-last-frame'];
+const VEO_3_1080P_16_9 = (model: string): CapabilityRule => ({ when: { resolution: ['1080p'] }, allow: { aspectRatio: ['16:9'] }, message: `${model} makes 1080p in 16:9 only` });
+
 /**
  * Capabilities of the Veo models on the Gemini API, from the per-model table of
  * https://ai.google.dev/gemini-api/docs/video. The first entry is the default model.
  */
 export const VEO_MODELS: readonly ModelCapabilities[] = [
-  {
-    id: 'veo-3.1-fast-generate-preview',
-    label: 'Veo 3.1 Fast',
-    modes: ['text', 'image', 'first-last-frame'],
-    aspectRatios: ['16:9', '9:16'],
-    resolutions: ['720p', '1080p', '4k'],
-    durations: [4, 6, 8],
-    defaults: { aspectRatio: '16:9', resolution: '720p', durationSeconds: 8 },
-    maxPromptLength: MAX_PROMPT_CHARS,
-    negativePrompt: { maxLength: MAX_PROMPT_CHARS },
-    audio: true,
-    seed: SEED,
-    image: IMAGE,
-    rules: [EIGHT_SECONDS_FOR_HIGH_RES(['1080p', '4k'], 'Veo 3.1 Fast')],
-    resultUrlTtlSeconds: VEO_RESULT_TTL_SECONDS,
-    typicalLatencySeconds: LATENCY,
-    cost: { perSecond: 0.15, currency: 'USD', note: 'Per generated second at 720p/1080p as reported by third-party price lists in March 2026 (not from a Google page we could check); 4k costs more. Confirm at ai.google.dev/gemini-api/docs/pricing.' },
-  },
-  {
-    id: 'veo-3.1-generate-preview',
-    label: 'Veo 3.1',
-    modes: ['text', 'image', 'first-last-frame'],
-    aspectRatios: ['16:9', '9:16'],
-    resolutions: ['720p', '1080p', '4k'],
-    durations: [4, 6, 8],
-    defaults: { aspectRatio: '16:9', resolution: '720p', durationSeconds: 8 },
-    maxPromptLength: MAX_PROMPT_CHARS,
-    negativePrompt: { maxLength: MAX_PROMPT_CHARS },
-    audio: true,
-    seed: SEED,
-    image: IMAGE,
-    rules: [EIGHT_SECONDS_FOR_HIGH_RES(['1080p', '4k'], 'Veo 3.1')],
-    resultUrlTtlSeconds: VEO_RESULT_TTL_SECONDS,
-    typicalLatencySeconds: LATENCY,
-    cost: { perSecond: 0.4, currency: 'USD', note: 'Per generated second at 720p/1080p as reported by third-party price lists in March 2026 (not from a Google page we could check); 4k costs more. Confirm at ai.google.dev/gemini-api/docs/pricing.' },
-  },
-  {
-    id: 'veo-3.1-lite-generate-preview',
-    label: 'Veo 3.1 Lite',
-    // First + last frame is documented for Veo 3.1 and 3.1 Fast only.
-    modes: ['text', 'image'],
-    aspectRatios: ['16:9', '9:16'],
-    resolutions: ['720p', '1080p'],
-    durations: [4, 6, 8],
-    defaults: { aspectRatio: '16:9', resolution: '720p', durationSeconds: 8 },
-    maxPromptLength: MAX_PROMPT_CHARS,
-    negativePrompt: { maxLength: MAX_PROMPT_CHARS },
-    audio: true,
-    seed: SEED,
-    image: IMAGE,
-    rules: [EIGHT_SECONDS_FOR_HIGH_RES(['1080p'], 'Veo 3.1 Lite')],
-    resultUrlTtlSeconds: VEO_RESULT_TTL_SECONDS,
-    typicalLatencySeconds: LATENCY,
-  },
-  {
-    id: 'veo-3.0-generate-001',
-    label: 'Veo 3',
-    modes: ['text', 'image'],
-    aspectRatios: ['16:9', '9:16'],
-    resolutions: ['720p', '1080p'],
-    durations: [4, 6, 8],
-    defaults: { aspectRatio: '16:9', resolution: '720p', durationSeconds: 8 },
-    maxPromptLength: MAX_PROMPT_CHARS,
-    negativePrompt: { maxLength: MAX_PROMPT_CHARS },
-    audio: true,
-    seed: SEED,
-    image: IMAGE,
-    rules: [
-      { when: { resolution: ['1080p'] }, allow: { aspectRatio: ['16:9'] }, message: 'Veo 3 makes 1080p in 16:9 only' },
-      EIGHT_SECONDS_FOR_HIGH_RES(['1080p'], 'Veo 3'),
-    ],
-    resultUrlTtlSeconds: VEO_RESULT_TTL_SECONDS,
-    typicalLatencySeconds: LATENCY,
-    cost: { perSecond: 0.4, currency: 'USD', note: 'Per generated second at 720p/1080p as reported by third-party price lists in March 2026 (not from a Google page we could check); 4k costs more. Confirm at ai.google.dev/gemini-api/docs/pricing.' },
-  },
-  {
-    id: 'veo-3.0-fast-generate-001',
-    label: 'Veo 3 Fast',
-    modes: ['text', 'image'],
-    aspectRatios: ['16:9', '9:16'],
-    resolutions: ['720p', '1080p'],
-    durations: [4, 6, 8],
-    defaults: { aspectRatio: '16:9', resolution: '720p', durationSeconds: 8 },
-    maxPromptLength: MAX_PROMPT_CHARS,
-    negativePrompt: { maxLength: MAX_PROMPT_CHARS },
-    audio: true,
-    seed: SEED,
-    image: IMAGE,
-    rules: [
-      { when: { resolution: ['1080p'] }, allow: { aspectRatio: ['16:9'] }, message: 'Veo 3 Fast makes 1080p in 16:9 only' },
-      EIGHT_SECONDS_FOR_HIGH_RES(['1080p'], 'Veo 3 Fast'),
-    ],
-    resultUrlTtlSeconds: VEO_RESULT_TTL_SECONDS,
-    typicalLatencySeconds: LATENCY,
-    cost: { perSecond: 0.15, currency: 'USD', note: 'Per generated second at 720p/1080p as reported by third-party price lists in March 2026 (not from a Google page we could check); 4k costs more. Confirm at ai.google.dev/gemini-api/docs/pricing.' },
-  },
-  {
-    id: 'veo-2.0-generate-001',
-    label: 'Veo 2',
-    modes: ['text', 'image'],
-    aspectRatios: ['16:9', '9:16'],
-    // Veo 2 takes no `resolution` parameter; it renders 720p.
-    resolutions: ['720p'],
-    durations: [5, 6, 7, 8],
-    defaults: { aspectRatio: '16:9', resolution: '720p', durationSeconds: 8 },
-    maxPromptLength: MAX_PROMPT_CHARS,
-    negativePrompt: { maxLength: MAX_PROMPT_CHARS },
-    audio: false,
-    seed: SEED,
-    image: IMAGE,
-    resultUrlTtlSeconds: VEO_RESULT_TTL_SECONDS,
-    typicalLatencySeconds: LATENCY,
-  },
+  { ...COMMON, id: 'veo-3.1-fast-generate-preview', label: 'Veo 3.1 Fast', modes: VEO_31_MODES, resolutions: ['720p', '1080p', '4k'], rules: [EIGHT_SECONDS_FOR_HIGH_RES(['1080p', '4k'], 'Veo 3.1 Fast')], cost: price(0.15) },
+  { ...COMMON, id: 'veo-3.1-generate-preview', label: 'Veo 3.1', modes: VEO_31_MODES, resolutions: ['720p', '1080p', '4k'], rules: [EIGHT_SECONDS_FOR_HIGH_RES(['1080p', '4k'], 'Veo 3.1')], cost: price(0.4) },
+  // First + last frame is documented for Veo 3.1 and 3.1 Fast only; Lite's price is not known here.
+  { ...COMMON, id: 'veo-3.1-lite-generate-preview', label: 'Veo 3.1 Lite', modes: ['text', 'image'], resolutions: ['720p', '1080p'], rules: [EIGHT_SECONDS_FOR_HIGH_RES(['1080p'], 'Veo 3.1 Lite')] },
+  { ...COMMON, id: 'veo-3.0-generate-001', label: 'Veo 3', modes: ['text', 'image'], resolutions: ['720p', '1080p'], rules: [VEO_3_1080P_16_9('Veo 3'), EIGHT_SECONDS_FOR_HIGH_RES(['1080p'], 'Veo 3')], cost: price(0.4) },
+  { ...COMMON, id: 'veo-3.0-fast-generate-001', label: 'Veo 3 Fast', modes: ['text', 'image'], resolutions: ['720p', '1080p'], rules: [VEO_3_1080P_16_9('Veo 3 Fast'), EIGHT_SECONDS_FOR_HIGH_RES(['1080p'], 'Veo 3 Fast')], cost: price(0.15) },
+  // Veo 2 takes no `resolution` parameter (it renders 720p), runs 5 to 8 seconds and is silent.
+  { ...COMMON, id: 'veo-2.0-generate-001', label: 'Veo 2', modes: ['text', 'image'], resolutions: ['720p'], durations: [5, 6, 7, 8], audio: false },
 ];
 
 /** The capabilities of one known model, or `undefined` for an id this adapter does not know. */
