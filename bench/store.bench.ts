@@ -1,13 +1,17 @@
 /**
- * Entry store benchmark: `pnpm bench store [--store sqlite|memory] [--entries 100000] [--owners 100] [--runs 200]`.
+ * Entry store benchmark: `pnpm bench store [--store sqlite|memory|postgres] [--entries 100000] [--owners 100] [--runs 200]`.
  *
  * Seeds the store with realistic entries (varied prompts, a rare word in ~0.1% of them), then times the list
  * queries a gallery makes, each against a baseline measured in the same run on the same data:
  *   - sqlite: hand-written raw better-sqlite3 SQL on the same connection (the simplest correct SQL for the query);
- *   - memory: a naive filter + sort + slice over a plain array of the same entries.
+ *   - memory: a naive filter + sort + slice over a plain array of the same entries;
+ *   - postgres: hand-written raw SQL through its own pg pool on the same database (count + keyset page, strpos() for
+ *     the search). The postgres target needs a server: it creates the database `vg_bench_<random>` through
+ *     VG_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres) and drops it at the end (VG_BENCH_KEEP_DB=1
+ *     keeps it for inspection).
  * Prints p50 / p95 for both, the ratio store / baseline, and PASS / FAIL against the target (store p95 ≤ 10 ms).
  *
- * Adding a store (for example postgres) means adding one entry to TARGETS: a factory that returns the store, how to
+ * Adding a store means adding one entry to TARGETS: a factory that returns the store, how to
  * seed it fast, and its baseline (raw SQL through its driver).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,11 +20,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type BetterSqlite3 from 'better-sqlite3';
+import type Pg from 'pg';
 // Workspace sources (bench/ has no node_modules link to the workspace packages, so import them by path).
 import { createMemoryEntryStore } from '../packages/core/src/memory-store.js';
 import { foldSearchText } from '../packages/core/src/entry-store-utils.js';
 import type { EntryStore, GalleryEntry, JobStatus, ListQuery } from '../packages/core/src/index.js';
 import { createSqliteEntryStore } from '../packages/storage-adapters/src/sqlite/index.js';
+import { createPostgresEntryStore } from '../packages/storage-adapters/src/postgres/index.js';
 
 const TARGET_P95_MS = 10;
 
@@ -174,7 +180,7 @@ interface Target {
   /** Inserts the entries as fast as the target allows. */
   seed(entries: GalleryEntry[]): Promise<string>;
   baselineName: string;
-  baseline(query: BaselineQuery): BaselineResult;
+  baseline(query: BaselineQuery): BaselineResult | Promise<BaselineResult>;
   close(): Promise<void>;
 }
 
@@ -252,7 +258,64 @@ async function memoryTarget(): Promise<Target> {
   };
 }
 
-const TARGETS: Record<string, () => Promise<Target>> = { sqlite: sqliteTarget, memory: memoryTarget };
+async function postgresTarget(): Promise<Target> {
+  const require = createRequire(new URL('../packages/storage-adapters/package.json', import.meta.url));
+  const pg = require('pg') as typeof Pg;
+  const adminUrl = process.env.VG_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const database = `vg_bench_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
+  try {
+    await admin.connect();
+  } catch (error) {
+    throw new Error(`--store postgres needs a PostgreSQL server: could not connect to ${adminUrl} (${(error as Error).message}). Start one or set VG_BENCH_PG_URL.`);
+  }
+  await admin.query(`CREATE DATABASE ${database}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  const store = createPostgresEntryStore({ connectionString: url.toString(), poolSize: 4 });
+  const migration = await store.ready();
+  if (!migration.trigramIndex) console.warn('warning: pg_trgm is unavailable here, searches scan');
+  // The baseline's own pool, so neither side waits for the other's connections.
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  return {
+    store,
+    async seed(entries) {
+      const batch = 5000;
+      for (let i = 0; i < entries.length; i += batch) await store.insertMany(entries.slice(i, i + batch));
+      await pool.query('VACUUM ANALYZE vg_entries');
+      return `insertMany, ${Math.ceil(entries.length / batch)} transactions of ${batch} (multi-row INSERTs of 1000), then VACUUM ANALYZE`;
+    },
+    baselineName: 'raw SQL through pg (count + keyset page, strpos() search)',
+    async baseline(query) {
+      // What one would write by hand: a WHERE over the indexed columns, strpos() for the search, keyset ORDER BY.
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (query.owner !== undefined) { params.push(query.owner); where.push(`owner = $${params.length}`); }
+      if (query.status) { params.push(query.status); where.push(`status = ANY($${params.length}::text[])`); }
+      if (query.q !== undefined) { params.push(foldSearchText(query.q)); where.push(`strpos(prompt_folded, $${params.length}) > 0`); }
+      const total = Number((await pool.query(`SELECT count(*) AS n FROM vg_entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, params)).rows[0].n);
+      if (query.after) {
+        params.push(query.after.createdMs, query.after.id);
+        where.push(`(created_ms, id) < ($${params.length - 1}::bigint, $${params.length}::text)`);
+      }
+      params.push(query.limit);
+      const rows = (await pool.query(
+        `SELECT data FROM vg_entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_ms DESC, id DESC LIMIT $${params.length}`,
+        params,
+      )).rows as { data: GalleryEntry }[];
+      return { ids: rows.map((r) => r.data.id), total };
+    },
+    async close() {
+      await store.close();
+      await pool.end();
+      if (process.env.VG_BENCH_KEEP_DB === '1') console.log(`kept the database for inspection: ${url.toString()}`);
+      else await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+const TARGETS: Record<string, () => Promise<Target>> = { sqlite: sqliteTarget, memory: memoryTarget, postgres: postgresTarget };
 
 // ---------------------------------------------------------------------------------------------- timing
 
@@ -385,7 +448,7 @@ async function main(): Promise<void> {
     for (const { name, query, baseline, extra } of queries) {
       // Same answer first: a fast wrong store is no use.
       const got = await target.store.list(query);
-      const want = target.baseline(baseline);
+      const want = await target.baseline(baseline);
       const same = got.total === want.total && JSON.stringify(got.items.map((e) => e.id)) === JSON.stringify(want.ids);
       if (!same) mismatches++;
       const m = await measure(() => target.store.list(query), () => target.baseline(baseline));

@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'node/index': 'src/node/index.ts', 'testing/index': 'src/testing/index.ts' },
+  entry: { index: 'src/index.ts', 'node/index': 'src/node/index.ts', 'server/index': 'src/server/index.ts', 'testing/index': 'src/testing/index.ts', 'client/index': 'src/client/index.ts', 'bullmq/index': 'src/bullmq/index.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,
@@ -10,5 +10,5 @@ export default defineConfig({
   platform: 'neutral',
   splitting: true,
   treeshake: true,
-  external: [/^node:/, 'vitest', '@ffmpeg-installer/ffmpeg', '@ffprobe-installer/ffprobe'],
+  external: [/^node:/, 'vitest', '@ffmpeg-installer/ffmpeg', '@ffprobe-installer/ffprobe', 'bullmq', 'ioredis'],
 });

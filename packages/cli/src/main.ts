@@ -15,6 +15,7 @@ Usage:
   video-gallery resume                          finish jobs a stopped process left behind
   video-gallery mock-provider <dashscope|veo|kie> [--port n] [--latency-ms n] [--pending-polls n]
                                                 serve a provider's contract-faithful mock on loopback
+  video-gallery worker [--concurrency n]        run queued jobs from REDIS_URL until Ctrl-C (docs/deploy.md)
 
 generate options:
   --aspect-ratio <16:9|9:16|1:1|...>   --resolution <480p|720p|1080p|...>   --duration <seconds>
@@ -82,6 +83,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
       case 'delete': return await remove(rest, io);
       case 'resume': return await resume(rest, io);
       case 'mock-provider': return await (await import('./mock-provider.js')).mockProvider(rest, io);
+      case 'worker': return await (await import('./worker.js')).worker(rest, io);
       case undefined: case 'help': case '--help': case '-h':
         io.stdout.write(`${USAGE}\n`);
         return command === undefined ? 2 : 0;

@@ -1,6 +1,6 @@
 import { VideoGallery, type VideoGalleryOptions } from '../gallery.js';
 import { createNodeDownloader, type NodeDownloaderOptions } from './download.js';
-import { createFfmpegMediaProcessor } from './ffmpeg-media.js';
+import { createFfmpegMediaProcessor } from './media.js';
 
 export interface NodeGalleryOptions extends VideoGalleryOptions {
   /**

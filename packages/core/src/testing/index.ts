@@ -8,3 +8,5 @@ export { makeEntry } from './entry-fixtures.js';
 export type { MakeEntryOverrides } from './entry-fixtures.js';
 export { createFakeProvider, fakeVideoBytes, FAKE_MODEL } from './fake-provider.js';
 export type { FakeProvider, FakeProviderOptions, FakeStep } from './fake-provider.js';
+export { testHttpRanges } from './http-range-suite.js';
+export type { HttpRangeSuiteOptions } from './http-range-suite.js';

@@ -12,7 +12,8 @@ if (!ffmpeg) console.warn('SKIP local provider conformance: ffmpeg not found (ap
 
 /**
  * The local provider behind the conformance suite's control: a scripted generic failure is routed to a twin
- * instance whose ffmpeg is `/bin/false` (a real failed render), everything else renders for real.
+ * instance whose ffmpeg is `/bin/false` (a real failed render); an expiry cancels the render and deletes its task
+ * folder (as the retention sweep does); everything else renders for real.
  */
 function localUnderTest() {
   const workDir = mkdtempSync(join(tmpdir(), 'vg-local-conf-'));
@@ -27,10 +28,16 @@ function localUnderTest() {
     id: good.id,
     models: () => good.models(),
     async start(request, options) {
-      const target = scripts.shift() === 'fail-generic' ? broken : good;
+      const outcome = scripts.shift();
+      const target = outcome === 'fail-generic' ? broken : good;
       const started = await target.start(request, options);
       starts++;
-      owners.set((started.task as { id: string }).id, target);
+      const id = (started.task as { id: string }).id;
+      owners.set(id, target);
+      if (outcome === 'expire') {
+        await good.cancel(started.task);
+        rmSync(join(workDir, 'tasks', id), { recursive: true, force: true });
+      }
       return started;
     },
     status: (task, options) => pick(task).status(task, options),
@@ -38,7 +45,7 @@ function localUnderTest() {
     lookup: (key, options) => good.lookup!(key, options),
   };
   const control: ProviderMockControl = {
-    outcomes: ['succeed', 'fail-generic'],
+    outcomes: ['succeed', 'fail-generic', 'expire'],
     reportsProgress: true,
     script: (outcome) => void scripts.push(outcome),
     startCount: () => starts,

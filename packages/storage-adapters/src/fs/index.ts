@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BigIntStats } from 'node:fs';
+import { close as closeFdCallback, fstat as fstatCallback, open as openCallback, read as readCallback, type BigIntStats } from 'node:fs';
 import { lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat, unlink, access, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -82,6 +82,24 @@ async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
     const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
     offset += bytesWritten;
   }
+}
+
+// Reads use plain file descriptors with the callback API: on Node 20 a FileHandle (a transferable object) and the
+// promise wrappers cost about as much CPU as the I/O itself for a small range read.
+function openFd(file: string): Promise<number> {
+  return new Promise((resolve, reject) => openCallback(file, 'r', (error, fd) => (error ? reject(error) : resolve(fd))));
+}
+
+function fstatFd(fd: number): Promise<BigIntStats> {
+  return new Promise((resolve, reject) => fstatCallback(fd, { bigint: true }, (error, stats) => (error ? reject(error) : resolve(stats))));
+}
+
+function readFd(fd: number, buffer: Uint8Array, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => readCallback(fd, buffer, 0, length, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead))));
+}
+
+function closeFd(fd: number): void {
+  closeFdCallback(fd, () => {});
 }
 
 /**
@@ -184,20 +202,44 @@ export function createFsStorage(options: FsStorageOptions): FsStorage {
     }
   }
 
+  /**
+   * Content types by key + file identity. An identity names one immutable version of the data (inode, mtime ns,
+   * size), so a cached type can never be paired with other bytes; it saves reading the sidecar on every get/head.
+   */
+  const typeCache = new Map<string, string>();
+  const TYPE_CACHE_SIZE = 1000;
+
   async function describe(key: string, stats: BigIntStats): Promise<ObjectInfo> {
     const identity = fileIdentity(stats);
-    const contentType = (await readSidecarType(root, key, identity)) ?? guessContentType(key);
+    const cacheKey = `${key}\n${identity}`;
+    let contentType = typeCache.get(cacheKey);
+    if (contentType === undefined) {
+      const sidecarType = await readSidecarType(root, key, identity);
+      if (sidecarType !== null) {
+        if (typeCache.size >= TYPE_CACHE_SIZE) typeCache.delete(typeCache.keys().next().value as string);
+        typeCache.set(cacheKey, sidecarType);
+      }
+      contentType = sidecarType ?? guessContentType(key);
+    }
     return { size: Number(stats.size), contentType, etag: etagOf(identity), lastModified: new Date(Number(stats.mtimeMs)) };
   }
 
-  function fileBody(handle: FileHandle, start: number, stop: number, signal: AbortSignal | undefined, what: string): ReadableStream<Uint8Array> {
+  function fileBody(fd: number, start: number, stop: number, signal: AbortSignal | undefined, what: string): ReadableStream<Uint8Array> {
     let position = start;
     let closed = false;
+    let reading = false;
+    let fdOpen = true;
+    const releaseFd = (): void => {
+      if (!fdOpen) return;
+      fdOpen = false;
+      closeFd(fd);
+    };
     const close = (): void => {
       if (closed) return;
       closed = true;
       signal?.removeEventListener('abort', onAbort);
-      handle.close().catch(() => {});
+      // Never close a descriptor a read is still using: its number could be reused by another open meanwhile.
+      if (!reading) releaseFd();
     };
     let controllerRef: ReadableStreamDefaultController<Uint8Array> | null = null;
     function onAbort(): void {
@@ -219,15 +261,24 @@ export function createFsStorage(options: FsStorageOptions): FsStorage {
         }
         const buffer = new Uint8Array(length);
         let bytesRead: number;
+        reading = true;
         try {
-          ({ bytesRead } = await handle.read(buffer, 0, length, position));
+          bytesRead = await readFd(fd, buffer, length, position);
         } catch (error) {
-          if (closed) return; // aborted meanwhile; the stream is already errored
+          reading = false;
+          if (closed) {
+            releaseFd(); // aborted meanwhile; the stream is already errored
+            return;
+          }
           close();
           controller.error(storageError(what, error));
           return;
         }
-        if (closed) return;
+        reading = false;
+        if (closed) {
+          releaseFd();
+          return;
+        }
         if (bytesRead === 0) {
           close();
           controller.error(new GalleryError('storage_failed', `${what} failed: the file ended at byte ${position}, before the ${stop} bytes it had when opened. Something outside this storage truncated it.`));
@@ -314,21 +365,28 @@ export function createFsStorage(options: FsStorageOptions): FsStorage {
       const { signal } = getOptions;
       const what = `get ${JSON.stringify(key)}`;
       throwIfAborted(signal, what);
-      let handle: FileHandle;
+      let fd: number;
       try {
         const real = await realRoot();
         if (real === null) return null;
-        const file = await realInside(real, target, key);
-        if (file === null) return null;
-        handle = await open(file, 'r');
+        // The symlink check and the open run side by side (one round trip to the thread pool instead of two); the
+        // descriptor is only read once the check passed, and closed unread otherwise.
+        const [checked, opened] = await Promise.allSettled([realInside(real, target, key), openFd(target)]);
+        if (checked.status === 'rejected' || checked.value === null) {
+          if (opened.status === 'fulfilled') closeFd(opened.value);
+          if (checked.status === 'rejected') throw checked.reason;
+          return null;
+        }
+        if (opened.status === 'rejected') throw opened.reason;
+        fd = opened.value;
       } catch (error) {
         if (isMissing(error) || errnoCode(error) === 'EISDIR') return null;
         throw storageError(what, error);
       }
       try {
-        const stats = await handle.stat({ bigint: true });
+        const stats = await fstatFd(fd);
         if (!stats.isFile()) {
-          await handle.close();
+          closeFd(fd);
           return null;
         }
         const info = await describe(key, stats);
@@ -336,12 +394,12 @@ export function createFsStorage(options: FsStorageOptions): FsStorage {
         throwIfAborted(signal, what);
         const object: StoredObject = {
           ...info,
-          body: fileBody(handle, range ? range.start : 0, range ? range.end + 1 : info.size, signal, what),
+          body: fileBody(fd, range ? range.start : 0, range ? range.end + 1 : info.size, signal, what),
         };
         if (range) object.range = range;
         return object;
       } catch (error) {
-        await handle.close().catch(() => {});
+        closeFd(fd);
         throw storageError(what, error);
       }
     },

@@ -1,0 +1,74 @@
+// The Express example, started as `node src/server.js` (the README's start command) on a free loopback port.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findFfmpeg } from '@video-gallery/core/node';
+import { generateWatchDelete, requireBuiltPackages, signIn, startApp, type RunningApp } from './app-flow.js';
+
+const exampleDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ffmpeg = await findFfmpeg().catch(() => null);
+if (!ffmpeg) {
+  const reason = 'ffmpeg not found: the example renders a real video with the local provider';
+  if (process.env.VG_REQUIRE_ALL === '1') throw new Error(`${reason}; VG_REQUIRE_ALL=1 makes this a failure.`);
+  console.warn(`SKIP express example tests: ${reason}`);
+}
+
+describe.skipIf(!ffmpeg)('examples/express', () => {
+  let app: RunningApp;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    requireBuiltPackages();
+    dataDir = mkdtempSync(join(tmpdir(), 'vg-express-'));
+    app = await startApp({
+      command: process.execPath,
+      args: ['src/server.js'],
+      cwd: exampleDir,
+      env: { PORT: '0', HOST: '127.0.0.1', VIDEO_GALLERY_DATA_DIR: dataDir, SESSION_SECRET: 'test-secret' },
+      ready: /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+    });
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves the page, the built browser client and the session endpoint', async () => {
+    const page = await fetch(`${app.origin}/`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('"@video-gallery/core/client": "/vendor/core/client/index.js"');
+    const client = await fetch(`${app.origin}/vendor/core/client/index.js`);
+    expect(client.status).toBe(200);
+    expect(client.headers.get('content-type')).toMatch(/javascript/);
+    expect(await client.text()).toContain('RemoteGallery');
+    expect(await (await fetch(`${app.origin}/auth/me`)).json()).toEqual({ name: null });
+    const cookie = await signIn(app.origin, 'carol');
+    expect(await (await fetch(`${app.origin}/auth/me`, { headers: { cookie } })).json()).toEqual({ name: 'carol' });
+    const forged = cookie.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    expect(await (await fetch(`${app.origin}/auth/me`, { headers: { cookie: forged } })).json()).toEqual({ name: null });
+    const out = await fetch(`${app.origin}/auth/sign-out`, { method: 'POST', redirect: 'manual', headers: { cookie } });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('set-cookie')).toMatch(/^vg_session=;.*Max-Age=0/);
+  });
+
+  it('generates, plays (Range), hides from other users and deletes a video', async () => {
+    await generateWatchDelete(app.origin);
+  });
+
+  it('shuts down gracefully on SIGTERM even with an open event stream', async () => {
+    const cookie = await signIn(app.origin, 'dave');
+    const stream = await fetch(`${app.origin}/api/gallery/events`, { headers: { cookie, accept: 'text/event-stream' } });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = stream.body!.getReader();
+    await reader.read(); // the first frame
+    expect(await app.stop()).toBe(0);
+    expect(app.output()).toContain('SIGTERM: shutting down');
+    // The server ended the stream rather than leaving it hanging.
+    for (;;) if ((await reader.read().catch(() => ({ done: true }))).done) break;
+  });
+});

@@ -1,0 +1,10 @@
+export { createGalleryHandler } from './handler.js';
+export type { GalleryHandler, GalleryHandlerOptions, RateLimitResult } from './handler.js';
+export type { GalleryEntryJson, FeedEntryJson, ListResponse, CapabilitiesResponse, GalleryEventJson } from './shapes.js';
+export { toEntryJson, toFeedEntryJson } from './shapes.js';
+export type { ErrorBody, HttpErrorCode } from './http-errors.js';
+export { parseRange, ifRangeAllows, noneMatch } from './conditional.js';
+export type { RangeDecision } from './conditional.js';
+export { contentDisposition } from './media.js';
+export { sniffImageType } from './body.js';
+export type { SniffedImageType } from './body.js';

@@ -1,0 +1,470 @@
+import { ContextConsumer } from '@lit/context';
+import type { ModelCapabilities } from '@video-gallery/core';
+import { GalleryError, RemoteGallery } from '@video-gallery/core/client';
+import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { live } from 'lit/directives/live.js';
+import type { GalleryCapabilities, GalleryClient } from '../shared/client.js';
+import { galleryClientContext } from '../shared/context.js';
+import { emit } from '../shared/events.js';
+import { costText, errorText } from '../shared/format.js';
+import { defaultFormStrings, mergeStrings, type FormStrings, type StringsOverride } from '../shared/strings.js';
+import { fitValues, imageProblem, modelsOf, toRequest, validateValues, type FieldErrors, type FormField, type FormValues } from './form-model.js';
+import { formStyles } from './generate-form.styles.js';
+
+const FIELDS = new Set<string>(['provider', 'model', 'prompt', 'negativePrompt', 'aspectRatio', 'resolution', 'durationSeconds', 'seed', 'audio', 'image']);
+
+function newKey(): string {
+  return typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
+/**
+ * A form that starts a video generation: text-to-video or image-to-video, with the provider, model and only
+ * the options the chosen model supports (from `capabilities()`), inline validation, the estimated cost, and
+ * server errors shown next to the field they name. Inside a `<video-gallery>` it uses the gallery's client.
+ *
+ * Each submission carries one idempotency key: a double click never starts two jobs, and sending the same
+ * request again after a failure reuses the key, so a job the server did accept is not started twice.
+ *
+ * @summary Starts video generations.
+ *
+ * @event vg-generate-request - Before sending (cancelable; `detail.request` may be changed).
+ * @event vg-generate - The job was accepted; `detail.entry` is the new `queued` entry.
+ * @event vg-error - Loading the models or sending failed.
+ *
+ * @csspart form - The form element.
+ * @csspart field - Each field wrapper.
+ * @csspart label - Each field label.
+ * @csspart prompt - The prompt textarea.
+ * @csspart counter - The prompt character counter.
+ * @csspart modes - The text / image switch.
+ * @csspart dropzone - The image drop area.
+ * @csspart preview - The image preview.
+ * @csspart options - The row of aspect ratio, resolution and duration.
+ * @csspart more - The "More options" disclosure.
+ * @csspart field-error - A message under a field.
+ * @csspart cost - The estimated cost.
+ * @csspart submit - The submit button.
+ * @csspart form-error - An error not tied to a field.
+ *
+ * @cssproperty --vg-color-background - Background of fields.
+ * @cssproperty --vg-color-surface - Background of the form.
+ * @cssproperty --vg-color-text - Text color.
+ * @cssproperty --vg-color-muted - Hints and counters.
+ * @cssproperty --vg-color-border - Borders.
+ * @cssproperty --vg-color-accent - Focus and the submit button.
+ * @cssproperty --vg-color-on-accent - Text on the submit button.
+ * @cssproperty --vg-color-danger - Errors.
+ * @cssproperty --vg-radius - Corner radius.
+ * @cssproperty --vg-font-family - Font.
+ * @cssproperty --vg-font-size - Base font size.
+ */
+export class GenerateFormElement extends LitElement {
+  static override styles = formStyles;
+
+  static override properties = {
+    src: {},
+    client: { attribute: false },
+    provider: {},
+    model: {},
+    theme: { reflect: true },
+    strings: { attribute: false },
+  };
+
+  /** URL of the gallery HTTP API, e.g. `/api/gallery`. Ignored when `client` is set; both unset inside a `<video-gallery>`: its client. */
+  declare src: string | undefined;
+  /** The gallery client (a `VideoGallery`, a `RemoteGallery`, or any `GalleryClient`). */
+  declare client: GalleryClient | undefined;
+  /** Provider chosen at first. Default: the gallery's default provider. */
+  declare provider: string | undefined;
+  /** Model chosen at first. Default: the provider's first model. */
+  declare model: string | undefined;
+  /** `light` or `dark`; empty to follow `prefers-color-scheme`. */
+  declare theme: string;
+  /** Replacement texts (i18n); any subset of `FormStrings`. */
+  declare strings: StringsOverride<FormStrings> | undefined;
+
+  readonly #context = new ContextConsumer(this, { context: galleryClientContext, subscribe: true, callback: () => this.#syncClient() });
+  #remote: RemoteGallery | null = null;
+  #client: GalleryClient | null = null;
+  #capabilities: GalleryCapabilities | null = null;
+  #capabilitiesError: unknown = null;
+  #values: FormValues | null = null;
+  #touched = new Set<FormField>();
+  #serverErrors: FieldErrors = {};
+  #formError: unknown = null;
+  #submitting = false;
+  #key: string | null = null;
+  #keyFor = '';
+  #imageUrl: string | null = null;
+  #announcement = '';
+  #dragging = false;
+  #s: FormStrings = defaultFormStrings;
+
+  constructor() {
+    super();
+    this.theme = '';
+  }
+
+  /** The client in use (own, `src`'s, or the enclosing gallery's). */
+  get currentClient(): GalleryClient | null {
+    return this.#client;
+  }
+
+  /** What the form holds now (`null` until the models are known). */
+  get values(): Readonly<FormValues> | null {
+    return this.#values;
+  }
+
+  /** Errors of the current values (shown once a field was touched or a submission tried). */
+  get errors(): FieldErrors {
+    const model = this.#currentModel;
+    return model && this.#values ? validateValues(model, this.#values, this.#s) : {};
+  }
+
+  /** Sets some values (a prompt from elsewhere, a preset); they are fitted to the chosen model. */
+  setValues(values: Partial<FormValues>): void {
+    if (!this.#values) return;
+    this.#change(values);
+  }
+
+  /** Submits as the button does. Resolves when the server answered (or nothing was sent). */
+  submit(): Promise<void> {
+    return this.#submit();
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#syncClient();
+    // Upgraded before an enclosing <video-gallery> was defined: ask for its client again once it is.
+    if (!this.#client && this.closest('video-gallery') && !customElements.get('video-gallery')) {
+      void customElements.whenDefined('video-gallery').then(() => {
+        if (!this.isConnected || this.#context.value) return;
+        this.#context.hostDisconnected();
+        this.#context.hostConnected();
+      });
+    }
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#setImageUrl(null);
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('src') || changed.has('client')) this.#syncClient();
+    if (changed.has('strings')) this.#s = mergeStrings(defaultFormStrings, this.strings);
+    if ((changed.has('provider') || changed.has('model')) && this.#capabilities && this.#values) this.#choose(this.provider, this.model);
+  }
+
+  protected override render(): TemplateResult {
+    const s = this.#s;
+    if (!this.#client) return html`<p class="muted">${s.noClient}</p>`;
+    if (this.#capabilitiesError) {
+      return html`<div role="alert" class="state"><p>${s.capabilitiesFailed} ${errorText(this.#capabilitiesError, s.errors)}</p>
+        <button @click=${() => this.#loadCapabilities()}>${s.tryAgain}</button></div>`;
+    }
+    const values = this.#values;
+    const model = this.#currentModel;
+    if (!values || !model) return html`<p role="status" class="muted">${s.loading}</p>`;
+    const errors = validateValues(model, values, s);
+    const invalid = Object.keys(errors).length > 0;
+    const providers = this.#capabilities!.providers;
+    const models = modelsOf(this.#capabilities, values.provider);
+    const modes = model.modes.filter((m): m is 'text' | 'image' => m === 'text' || m === 'image');
+    const cost = costText(model, values.durationSeconds, this.closest('[lang]')?.getAttribute('lang') || undefined);
+    const promptLength = values.prompt.trim().length;
+    const more = model.negativePrompt || model.seed || model.audio === 'optional';
+    return html`<form part="form" class="form" novalidate aria-label=${s.form} aria-busy=${this.#submitting ? 'true' : 'false'}
+        @submit=${this.#onSubmit} @input=${this.#onInput} @change=${this.#onInput}>
+      ${providers.length > 1 || models.length > 1 ? html`<div class="row">
+        ${providers.length > 1 ? this.#select('provider', s.provider, providers.map((p) => [p.id, p.id]), values.provider, errors) : nothing}
+        ${models.length > 1 ? this.#select('model', s.model, models.map((m) => [m.id, m.label]), values.model, errors) : nothing}
+      </div>` : nothing}
+      ${modes.length > 1 ? html`<fieldset part="modes" class="modes"><legend class="sr">${s.mode}</legend>
+        ${modes.map((mode) => html`<label><input type="radio" name="mode" value=${mode} .checked=${live(values.mode === mode)}>
+          <span>${mode === 'text' ? s.modeText : s.modeImage}</span></label>`)}
+      </fieldset>` : nothing}
+      ${values.mode === 'image' ? this.#imageField(model, errors) : nothing}
+      <div part="field" class="field">
+        <label part="label" for="prompt">${s.prompt}</label>
+        <textarea part="prompt" id="prompt" name="prompt" rows="3" required placeholder=${s.promptPlaceholder} .value=${live(values.prompt)}
+          aria-invalid=${this.#error('prompt', errors) ? 'true' : 'false'} aria-describedby="prompt-counter prompt-error"></textarea>
+        <div class="hint"><span part="counter" id="prompt-counter" class=${promptLength > model.maxPromptLength ? 'err' : 'muted'}>
+          ${s.promptCount(promptLength, model.maxPromptLength)}</span></div>
+        ${this.#errorText('prompt', errors)}
+      </div>
+      <div part="options" class="row">
+        ${this.#select('aspectRatio', s.aspectRatio, model.aspectRatios.map((v) => [v, v]), values.aspectRatio, errors)}
+        ${this.#select('resolution', s.resolution, model.resolutions.map((v) => [v, v]), values.resolution, errors)}
+        ${this.#select('durationSeconds', s.duration, model.durations.map((v) => [String(v), s.seconds(v)]), String(values.durationSeconds), errors)}
+      </div>
+      ${more ? html`<details part="more" class="more" ?open=${Boolean(this.#error('negativePrompt', errors) || this.#error('seed', errors))}>
+        <summary>${s.moreOptions}</summary>
+        ${model.negativePrompt ? html`<div part="field" class="field">
+          <label part="label" for="negativePrompt">${s.negativePrompt}</label>
+          <textarea id="negativePrompt" name="negativePrompt" rows="2" .value=${live(values.negativePrompt)}
+            aria-invalid=${this.#error('negativePrompt', errors) ? 'true' : 'false'} aria-describedby="negativePrompt-error"></textarea>
+          ${this.#errorText('negativePrompt', errors)}
+        </div>` : nothing}
+        <div class="row">
+          ${model.seed ? html`<div part="field" class="field">
+            <label part="label" for="seed">${s.seed}</label>
+            <input id="seed" name="seed" type="number" inputmode="numeric" step="1" min=${model.seed.min} max=${model.seed.max}
+              placeholder=${s.seedPlaceholder} .value=${live(values.seed)} aria-invalid=${this.#error('seed', errors) ? 'true' : 'false'} aria-describedby="seed-error">
+            ${this.#errorText('seed', errors)}
+          </div>` : nothing}
+          ${model.audio === 'optional' ? html`<label class="check"><input type="checkbox" name="audio" .checked=${live(values.audio)}>${s.audio}</label>` : nothing}
+        </div>
+      </details>` : nothing}
+      <div class="footer">
+        <span part="cost" class="muted">${cost ? s.cost(cost) : ''}</span>
+        <button part="submit" class="primary" type="submit" ?disabled=${invalid || this.#submitting}>${this.#submitting ? s.submitting : s.submit}</button>
+      </div>
+      ${this.#formError ? html`<p part="form-error" class="err" role="alert">${this.#formErrorText()}</p>` : nothing}
+      <div class="sr" role="status">${this.#announcement}</div>
+    </form>`;
+  }
+
+  #select(name: FormField, label: string, options: [string, string][], value: string, errors: FieldErrors): TemplateResult {
+    const error = this.#error(name, errors);
+    return html`<div part="field" class="field">
+      <label part="label" for=${name}>${label}</label>
+      <select id=${name} name=${name} aria-invalid=${error ? 'true' : 'false'} aria-describedby="${name}-error">
+        ${options.map(([id, text]) => html`<option value=${id} ?selected=${id === value}>${text}</option>`)}
+      </select>
+      ${this.#errorText(name, errors)}
+    </div>`;
+  }
+
+  #imageField(model: ModelCapabilities, errors: FieldErrors): TemplateResult {
+    const s = this.#s;
+    const accept = (model.image?.mediaTypes ?? ['image/*']).join(',');
+    return html`<div part="field" class="field">
+      <span part="label" id="image-label">${s.image}</span>
+      <div part="dropzone" class="dropzone ${this.#dragging ? 'dragging' : ''}" @dragover=${this.#onDragOver} @dragleave=${this.#onDragLeave} @drop=${this.#onDrop}>
+        ${this.#imageUrl ? html`<img part="preview" class="preview" src=${this.#imageUrl} alt="">
+          <button type="button" @click=${() => this.#setImage(null)}>${s.removeImage}</button>`
+          : html`<span>${s.dropImage}</span>`}
+        <label class="btn">${s.chooseImage}<input class="sr" type="file" name="image" accept=${accept} aria-labelledby="image-label"
+          aria-invalid=${this.#error('image', errors) ? 'true' : 'false'} aria-describedby="image-error"></label>
+      </div>
+      ${this.#errorText('image', errors)}
+    </div>`;
+  }
+
+  #error(field: FormField, errors: FieldErrors): string | undefined {
+    return this.#serverErrors[field] ?? (this.#touched.has(field) ? errors[field] : undefined);
+  }
+
+  #errorText(field: FormField, errors: FieldErrors): TemplateResult {
+    const error = this.#error(field, errors);
+    return html`<p part="field-error" class="err" id="${field}-error" ?hidden=${!error}>${error ?? ''}</p>`;
+  }
+
+  #formErrorText(): string {
+    const error = this.#formError;
+    const plain = errorText(error, this.#s.errors);
+    // Say what the server said when it adds something to the plain words (for example an invalid option).
+    return GalleryError.isInstance(error) && error.code === 'invalid_input' ? `${plain} ${error.message}` : plain;
+  }
+
+  get #currentModel(): ModelCapabilities | undefined {
+    const values = this.#values;
+    return values ? modelsOf(this.#capabilities, values.provider).find((m) => m.id === values.model) : undefined;
+  }
+
+  // ---------------------------------------------------------------- input
+
+  #onInput = (event: Event): void => {
+    const target = event.target as HTMLInputElement;
+    const name = target.name;
+    if (name === 'image') {
+      if (event.type === 'change') this.#setImage(target.files?.[0] ?? null);
+      return;
+    }
+    if (name === 'mode') return this.#change({ mode: target.value === 'image' ? 'image' : 'text' });
+    if (name === 'provider') return this.#choose(target.value, undefined);
+    if (name === 'model') return this.#choose(this.#values?.provider, target.value);
+    if (!FIELDS.has(name)) return;
+    const field = name as FormField;
+    const value = field === 'durationSeconds' ? Number(target.value) : field === 'audio' ? target.checked : target.value;
+    this.#touched.add(field);
+    this.#change({ [field]: value });
+  };
+
+  #change(patch: Partial<FormValues>): void {
+    if (!this.#values) return;
+    this.#values = { ...this.#values, ...patch };
+    for (const key of Object.keys(patch)) delete this.#serverErrors[key as FormField];
+    this.#formError = null;
+    this.requestUpdate();
+  }
+
+  #choose(provider: string | undefined, model: string | undefined): void {
+    const capabilities = this.#capabilities;
+    if (!capabilities) return;
+    const providerId = capabilities.providers.some((p) => p.id === provider) ? provider! : capabilities.defaultProvider;
+    const models = modelsOf(capabilities, providerId);
+    const chosen = models.find((m) => m.id === model) ?? models[0];
+    if (!chosen) return;
+    this.#values = fitValues(chosen, providerId, this.#values ?? {});
+    this.#serverErrors = {};
+    this.#formError = null;
+    this.requestUpdate();
+  }
+
+  #setImage(file: Blob | null): void {
+    const model = this.#currentModel;
+    this.#touched.add('image');
+    this.#setImageUrl(null);
+    if (file && model && imageProblem(file, model, this.#s)) {
+      // Keep the rejected file so the message says what is wrong with it, but show no preview.
+      this.#change({ image: file });
+      return;
+    }
+    if (file) this.#setImageUrl(URL.createObjectURL(file));
+    this.#change({ image: file });
+  }
+
+  #setImageUrl(url: string | null): void {
+    if (this.#imageUrl) URL.revokeObjectURL(this.#imageUrl);
+    this.#imageUrl = url;
+  }
+
+  #onDragOver = (event: DragEvent): void => {
+    event.preventDefault();
+    if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
+    if (!this.#dragging) {
+      this.#dragging = true;
+      this.requestUpdate();
+    }
+  };
+
+  #onDragLeave = (): void => {
+    this.#dragging = false;
+    this.requestUpdate();
+  };
+
+  #onDrop = (event: DragEvent): void => {
+    event.preventDefault();
+    this.#dragging = false;
+    const file = event.dataTransfer?.files?.[0];
+    if (file) this.#setImage(file);
+    else this.requestUpdate();
+  };
+
+  // ---------------------------------------------------------------- submit
+
+  #onSubmit = (event: SubmitEvent): void => {
+    event.preventDefault();
+    void this.#submit();
+  };
+
+  async #submit(): Promise<void> {
+    // Checked and set before anything asynchronous: a second click while this one is in flight does nothing.
+    if (this.#submitting) return;
+    const client = this.#client;
+    const model = this.#currentModel;
+    const values = this.#values;
+    if (!client || !model || !values) return;
+    const errors = validateValues(model, values, this.#s);
+    const invalid = Object.keys(errors) as FormField[];
+    if (invalid.length > 0) {
+      for (const field of invalid) this.#touched.add(field);
+      this.requestUpdate();
+      await this.updateComplete;
+      this.renderRoot.querySelector<HTMLElement>(`[name="${invalid[0]}"]`)?.focus();
+      return;
+    }
+    const request = toRequest(model, values);
+    if (!emit(this, 'vg-generate-request', { request }, true)) return;
+    const image = values.mode === 'image' ? values.image : null;
+    // One key per submission: the same request sent again (after an error) keeps it; any change makes a new one.
+    const signature = JSON.stringify({ ...request, image: image ? [image.size, image.type, (image as File).name, (image as File).lastModified] : null });
+    if (signature !== this.#keyFor || !this.#key) {
+      this.#key = newKey();
+      this.#keyFor = signature;
+    }
+    const idempotencyKey = this.#key;
+    this.#submitting = true;
+    this.#serverErrors = {};
+    this.#formError = null;
+    this.#announcement = '';
+    this.requestUpdate();
+    try {
+      const entry = await client.generate(request, { idempotencyKey });
+      this.#key = null;
+      this.#keyFor = '';
+      this.#announcement = this.#s.started;
+      emit(this, 'vg-generate', { entry, request, idempotencyKey });
+    } catch (error) {
+      const field = GalleryError.isInstance(error) ? error.field : undefined;
+      const target = field === 'lastFrame' ? 'image' : field;
+      if (target && FIELDS.has(target) && this.#fieldShown(target as FormField)) {
+        const message = (error as GalleryError).message;
+        this.#serverErrors = { [target]: message.startsWith(`${field}: `) ? message.slice(field!.length + 2) : message };
+      } else this.#formError = error;
+      const detail: { error: unknown; action: string; code?: GalleryError['code'] } = { error, action: 'generate' };
+      if (GalleryError.isInstance(error)) detail.code = error.code;
+      emit(this, 'vg-error', detail);
+    } finally {
+      this.#submitting = false;
+      this.requestUpdate();
+    }
+  }
+
+  /** Whether a field is on screen, so an error can be shown next to it. */
+  #fieldShown(field: FormField): boolean {
+    const model = this.#currentModel;
+    const values = this.#values;
+    if (!model || !values) return false;
+    switch (field) {
+      case 'provider': return (this.#capabilities?.providers.length ?? 0) > 1;
+      case 'model': return modelsOf(this.#capabilities, values.provider).length > 1;
+      case 'negativePrompt': return Boolean(model.negativePrompt);
+      case 'seed': return Boolean(model.seed);
+      case 'audio': return false;
+      case 'image': return values.mode === 'image';
+      default: return true;
+    }
+  }
+
+  // ---------------------------------------------------------------- client
+
+  #syncClient(): void {
+    let client: GalleryClient | null = this.client ?? null;
+    if (!client && this.src) {
+      if (this.#remote?.baseUrl !== this.src) this.#remote = new RemoteGallery({ baseUrl: this.src });
+      client = this.#remote;
+    }
+    client ??= this.#context.value ?? null;
+    if (client === this.#client) return;
+    this.#client = client;
+    this.#capabilities = null;
+    this.#capabilitiesError = null;
+    this.requestUpdate();
+    void this.#loadCapabilities();
+  }
+
+  async #loadCapabilities(): Promise<void> {
+    const client = this.#client;
+    if (!client) return;
+    this.#capabilitiesError = null;
+    this.requestUpdate();
+    try {
+      const capabilities = await client.capabilities();
+      if (client !== this.#client) return;
+      this.#capabilities = capabilities;
+      const keep = this.#values && modelsOf(capabilities, this.#values.provider).some((m) => m.id === this.#values!.model);
+      if (keep) this.#choose(this.#values!.provider, this.#values!.model);
+      else this.#choose(this.provider, this.model);
+    } catch (error) {
+      if (client !== this.#client) return;
+      this.#capabilitiesError = error;
+      const detail: { error: unknown; action: string; code?: GalleryError['code'] } = { error, action: 'capabilities' };
+      if (GalleryError.isInstance(error)) detail.code = error.code;
+      emit(this, 'vg-error', detail);
+      this.requestUpdate();
+    }
+  }
+}
