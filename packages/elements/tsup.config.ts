@@ -1,7 +1,9 @@
 import { defineConfig } from 'tsup';
+import { minifyTemplatesPlugin } from './build/minify-templates.mjs';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  // The package root registers both elements; each subpath registers one. Shared code lands in chunks.
+  entry: { index: 'src/index.ts', 'video-gallery': 'src/video-gallery.ts', 'generate-form': 'src/generate-form.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,
@@ -10,4 +12,6 @@ export default defineConfig({
   platform: 'browser',
   splitting: true,
   treeshake: true,
+  external: ['lit', /^lit\//, '@lit/context', /^@video-gallery\/core/],
+  esbuildPlugins: [minifyTemplatesPlugin()],
 });

@@ -2,6 +2,7 @@
 // here because this package owns the browser-testing dependencies (@vitest/browser-playwright, Storybook).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
 import { playwright } from '@vitest/browser-playwright';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
 
@@ -30,6 +31,7 @@ export function chromiumBrowser() {
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+const storybookDir = fileURLToPath(new URL('./.storybook', import.meta.url));
 
 /**
  * The `browser` project: every `*.browser.test.ts` of the workspace, in Debian Chromium. Without Chromium it
@@ -42,15 +44,23 @@ export function browserProjects(): TestProjectInlineConfiguration[] {
     console.warn(`\n⚠ ${reason}\n`);
     return [{ test: { name: 'browser (skipped: no Chromium)', root, include: ['packages/elements/test/no-chromium.placeholder.ts'] } }];
   }
-  return [{
-    resolve: { conditions: browserConditions },
-    test: {
-      name: 'browser',
-      root,
-      include: ['packages/*/src/**/*.browser.test.ts'],
-      exclude: ['**/node_modules/**', '**/dist/**'],
-      testTimeout: 30_000,
-      browser: chromiumBrowser(),
+  return [
+    {
+      resolve: { conditions: browserConditions },
+      test: {
+        name: 'browser',
+        root,
+        include: ['packages/*/src/**/*.browser.test.ts'],
+        exclude: ['**/node_modules/**', '**/dist/**'],
+        testTimeout: 30_000,
+        browser: chromiumBrowser(),
+      },
     },
-  }];
+    {
+      // Every story of packages/elements, its play function included, as a test (@storybook/addon-vitest).
+      plugins: [storybookTest({ configDir: storybookDir })],
+      resolve: { conditions: browserConditions },
+      test: { name: 'storybook', testTimeout: 30_000, browser: chromiumBrowser() },
+    },
+  ];
 }

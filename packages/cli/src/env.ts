@@ -53,8 +53,13 @@ export async function createGalleryFromEnv(options: GalleryFromEnvOptions): Prom
   if (pollMs !== undefined && (!Number.isFinite(pollMs) || pollMs < 10)) {
     throw new GalleryError('invalid_input', 'VIDEO_GALLERY_POLL_MS must be a number of milliseconds, at least 10.', { retryable: false });
   }
+  const submitGraceMs = env.VIDEO_GALLERY_SUBMIT_GRACE_MS === undefined ? undefined : Number(env.VIDEO_GALLERY_SUBMIT_GRACE_MS);
+  if (submitGraceMs !== undefined && (!Number.isFinite(submitGraceMs) || submitGraceMs < 0)) {
+    throw new GalleryError('invalid_input', 'VIDEO_GALLERY_SUBMIT_GRACE_MS must be a non-negative number of milliseconds.', { retryable: false });
+  }
   const gallery = createNodeGallery({
     providers, storage, store,
+    ...(submitGraceMs !== undefined ? { submitGraceMs } : {}),
     ...(runner ? { runner } : {}),
     ...(defaultProvider ? { defaultProvider } : {}),
     ...(pollMs !== undefined ? { poll: { initialDelayMs: pollMs, maxDelayMs: pollMs * 4 } } : {}),

@@ -150,7 +150,8 @@ export async function runnerFromEnv(env: NodeJS.ProcessEnv, role: ProcessRole): 
   const { bullmqRunner, createRedisEventBridge } = await import('@video-gallery/core/bullmq');
   const queueName = set(env, 'VIDEO_GALLERY_QUEUE') ?? 'video-gallery';
   const prefix = set(env, 'VIDEO_GALLERY_REDIS_PREFIX');
-  const channel = set(env, 'VIDEO_GALLERY_EVENTS_CHANNEL') ?? `${prefix ?? 'bull'}:${queueName}:events`;
+  // Not `<prefix>:<queue>:events`: that is the name of BullMQ's own events stream key.
+  const channel = set(env, 'VIDEO_GALLERY_EVENTS_CHANNEL') ?? `${prefix ?? 'bull'}:${queueName}:gallery-events`;
   const logger = { warn: (message: string) => process.stderr.write(`warning: ${message.replace(/^video-gallery: /, '')}\n`) };
   const runner = bullmqRunner({
     connection: url, queueName, role, logger,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDashScopeMock, serveHandler } from '@video-gallery/providers/testing';
-import { reachable, skipUnless, uniqueName, until } from './distributed/harness.js';
+import { dropQueue, reachable, skipUnless, uniqueName, until } from './distributed/harness.js';
 import { createGalleryFromEnv } from './env.js';
 import { main, type CliIo } from './main.js';
 
@@ -136,6 +136,7 @@ describe.skipIf(skip)('video-gallery worker + generate through Redis (one proces
     } finally {
       worker.interrupt();
       await worker.code;
+      expect(await dropQueue(env.REDIS_URL!, env.VIDEO_GALLERY_REDIS_PREFIX!)).toBe(0);
       await server.close();
     }
   }, 60_000);

@@ -48,7 +48,7 @@ function setup(s: Setup = {}) {
   const runner = inProcessRunner({ delay: (ms) => { delays.push(ms); return tick(); }, errorDelayMs: 0, onError: () => {} });
   const gallery = new VideoGallery({
     providers: [provider], store, storage, runner, media: s.media === undefined ? fakeMedia() : s.media,
-    logger: quietLogger, retry: { retries: 0, minTimeout: 0 }, ...(s.now ? { now: s.now } : {}), ...s.options,
+    logger: quietLogger, retry: { retries: 0, minTimeout: 0 }, submitGraceMs: 0, ...(s.now ? { now: s.now } : {}), ...s.options,
   });
   galleries.push(gallery);
   return { gallery, provider, store, storage, runner, delays };
@@ -291,6 +291,28 @@ describe('VideoGallery: resume after the process stops in each state', () => {
     await settle(second);
     expect((await inner.get(id))!.status).toBe('ready');
     expect(provider.calls.start.map((c) => c.idempotencyKey)).toEqual([`${id}:1`, `${id}:2`]);
+  });
+});
+
+describe('VideoGallery: a submission that may still be in flight', () => {
+  it('waits out the grace period before treating a fresh `submitting` job as interrupted', async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const provider = createFakeProvider();
+    const inner = createMemoryEntryStore({ now: () => new Date(now) });
+    const store = crashingStore(inner, 'submitting');
+    const first = setup({ provider, store, now: () => now });
+    store.onCrash = () => void first.gallery.runner.close();
+    const { id } = await first.gallery.generate({ prompt: 'p' });
+    await settle(first);
+    const second = setup({ provider, store: inner, now: () => now, options: { submitGraceMs: 10_000 } });
+    const early = await second.gallery.step(id);
+    expect(early).toEqual({ next: 'again', delayMs: 10_000 });
+    expect(provider.calls.lookup).toBe(0);
+    now += 10_000;
+    await second.gallery.step(id);
+    expect(provider.calls.lookup).toBe(1);
+    expect((await inner.get(id))!.status).toBe('generating');
+    expect(provider.calls.start).toHaveLength(1);
   });
 });
 

@@ -78,6 +78,12 @@ export interface VideoGalleryOptions {
   random?: () => number;
   /** Entry id generator. Default `crypto.randomUUID()`. */
   generateId?: () => string;
+  /**
+   * How long a job may sit in `submitting` before another step treats the submission as interrupted (and looks
+   * the task up). Guards against a second step of the same job running while the first one's `provider.start`
+   * is still in flight (a queue lock lost to a stalled worker). Default 15000 ms.
+   */
+  submitGraceMs?: number;
   /** Where warnings go. Default `console`. */
   logger?: Logger;
 }
@@ -145,6 +151,7 @@ export class VideoGallery extends EventEmitter<VideoGalleryEvents> implements Jo
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #generateId: () => string;
+  readonly #submitGraceMs: number;
   readonly #logger: Logger;
   /** Outputs (with headers and openers, which are never persisted) of tasks that just succeeded here. */
   readonly #outputs = new Map<string, ProviderOutput[]>();
@@ -185,6 +192,7 @@ export class VideoGallery extends EventEmitter<VideoGalleryEvents> implements Jo
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.#generateId = options.generateId ?? (() => crypto.randomUUID());
+    this.#submitGraceMs = options.submitGraceMs ?? 15_000;
     this.#logger = options.logger ?? console;
     this.runner = options.runner ?? inProcessRunner();
     this.runner.attach(this);
@@ -424,7 +432,10 @@ export class VideoGallery extends EventEmitter<VideoGalleryEvents> implements Jo
     const request = await this.#providerRequest(entry, signal);
     const submitKey = entry.idempotencyKey ?? `${entry.id}:${entry.attempt}`;
     if (!fresh) {
-      // Found in `submitting`: an earlier process may or may not have reached the provider.
+      // Found in `submitting`: an earlier process may or may not have reached the provider. Give a start that may
+      // still be in flight elsewhere time to record its task before deciding it was interrupted.
+      const waitMs = Date.parse(entry.updatedAt) + this.#submitGraceMs - this.#now();
+      if (waitMs > 0) return { next: 'again', delayMs: waitMs };
       if (!provider.lookup) {
         await this.#persist(entry, {
           type: 'fail', at: this.#iso(),

@@ -1,11 +1,11 @@
 // Helpers for the browser tests of this package (not published).
 import { createMemoryEntryStore, createMemoryStorage, VideoGallery } from '@video-gallery/core';
-import { createFakeProvider } from '@video-gallery/core/testing';
+import { createFakeProvider, type FakeStep } from '@video-gallery/core/testing';
 import { sampleVideoBytes } from '../../providers/src/testing/sample-video.js';
 import type { GalleryItem } from './shared/client.js';
 
 /** A real VideoGallery running in the page: memory storage and store, a fake provider that delivers a real MP4. */
-export function browserGallery(options: { entries?: GalleryItem[]; script?: Parameters<typeof createFakeProvider>[0]['script'] } = {}) {
+export function browserGallery(options: { entries?: GalleryItem[]; script?: FakeStep[] } = {}) {
   const store = createMemoryEntryStore();
   const storage = createMemoryStorage();
   const provider = createFakeProvider({ video: sampleVideoBytes(), ...(options.script ? { script: options.script } : {}) });

@@ -8,7 +8,7 @@ import type { BullmqRunner } from '@video-gallery/core/bullmq';
 import { createDashScopeMock, createVeoMock } from '@video-gallery/providers/testing';
 import { createGalleryFromEnv, type EnvGallery } from '../env.js';
 import {
-  createTestDatabase, FIXTURES, listKeys, postgresStoreAvailable, reachable, readObject, s3Env, SAMPLE_SHA256, serveSlow, skipUnless,
+  createTestDatabase, dropQueue, FIXTURES, listKeys, postgresStoreAvailable, reachable, readObject, s3Env, SAMPLE_SHA256, serveSlow, skipUnless,
   spawnTs, startS3, tempDir, uniqueName, until, type Proc, type S3Fixture,
 } from './harness.js';
 
@@ -74,11 +74,12 @@ async function runScenario(scenario: Scenario) {
     VIDEO_GALLERY_DATA_DIR: infra.dataDir.path,
     REDIS_URL: 'redis://127.0.0.1:6379',
     VIDEO_GALLERY_REDIS_PREFIX: prefix,
-    VIDEO_GALLERY_LOCK_MS: '1500',
-    VIDEO_GALLERY_STALLED_INTERVAL_MS: '500',
+    VIDEO_GALLERY_LOCK_MS: '3000',
+    VIDEO_GALLERY_STALLED_INTERVAL_MS: '1000',
     VIDEO_GALLERY_SWEEP_MS: '5000',
     VIDEO_GALLERY_SHUTDOWN_GRACE_MS: '5000',
     VIDEO_GALLERY_POLL_MS: '250',
+    VIDEO_GALLERY_SUBMIT_GRACE_MS: '1000',
     VIDEO_GALLERY_ALLOW_PRIVATE_NETWORK: '1',
     VG_TEST_PROCESSING_DELAY_MS: String(scenario.processingDelayMs ?? 0),
     DASHSCOPE_API_KEY: dashscope.apiKey,
@@ -146,6 +147,7 @@ async function runScenario(scenario: Scenario) {
   } finally {
     for (const worker of workers) worker.kill('SIGKILL');
     await web?.gallery.close();
+    await dropQueue('redis://127.0.0.1:6379', prefix);
     await dashscopeServer.close();
     await veoServer.close();
   }

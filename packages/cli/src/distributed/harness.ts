@@ -430,3 +430,28 @@ export async function openEventStream(url: string, headers: Record<string, strin
   }
   return { events, status: response.status, close: () => controller.abort() };
 }
+
+// ---------------------------------------------------------------- cleanup
+
+/** Removes a test's BullMQ queue and every other key under `prefix` from the Redis at `url`. Returns keys left after obliterate. */
+export async function dropQueue(url: string, prefix: string): Promise<number> {
+  const { bullmqRunner } = await import('@video-gallery/core/bullmq');
+  const runner = bullmqRunner({ connection: url, prefix, role: 'web', logger: { warn() {} } });
+  try {
+    await (await runner.queue()).obliterate({ force: true });
+  } finally {
+    await runner.close();
+  }
+  // ioredis is a dependency of the core package, not of the CLI: load it from there (test-only).
+  const { createRequire } = await import('node:module');
+  interface Client { keys(pattern: string): Promise<string[]>; del(...keys: string[]): Promise<number>; quit(): Promise<unknown> }
+  const { Redis } = createRequire(join(ROOT, 'packages/core/package.json'))('ioredis') as { Redis: new (url: string) => Client };
+  const client = new Redis(url);
+  try {
+    const left = await client.keys(`${prefix}:*`);
+    if (left.length > 0) await client.del(...left);
+    return left.length;
+  } finally {
+    await client.quit();
+  }
+}

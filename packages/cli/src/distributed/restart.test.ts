@@ -6,7 +6,7 @@ import type { GalleryEntry } from '@video-gallery/core';
 import { createDashScopeMock, serveHandler } from '@video-gallery/providers/testing';
 import { createGalleryFromEnv, type EnvGallery } from '../env.js';
 import {
-  CLI_BIN, postgresStoreAvailable, privatePostgres, privateRedis, reachable, skipUnless, spawnTs, tempDir, uniqueName, until, type Proc,
+  CLI_BIN, dropQueue, postgresStoreAvailable, privatePostgres, privateRedis, reachable, skipUnless, spawnTs, tempDir, uniqueName, until, type Proc,
 } from './harness.js';
 
 const redis = await privateRedis();
@@ -23,7 +23,7 @@ afterAll(async () => {
 
 const ended = (e: GalleryEntry | null) => !!e && (e.status === 'ready' || e.status === 'failed' || e.status === 'cancelled');
 
-async function setup(label: string, extra: NodeJS.ProcessEnv) {
+async function setup(label: string, extra: NodeJS.ProcessEnv & { REDIS_URL: string }) {
   const dataDir = tempDir(`vg-${label}-`);
   const mock = createDashScopeMock({ pendingPolls: 8, queuedPolls: 1 });
   const server = await serveHandler(mock.handle, { port: 0 });
@@ -52,6 +52,7 @@ async function setup(label: string, extra: NodeJS.ProcessEnv) {
   const cleanup = async () => {
     for (const w of workers) w.kill('SIGKILL');
     await web.gallery.close();
+    await dropQueue(env.REDIS_URL!, env.VIDEO_GALLERY_REDIS_PREFIX!);
     await server.close();
     dataDir.remove();
   };

@@ -7,7 +7,7 @@ import type { GalleryEventJson } from '@video-gallery/core/server';
 import { createDashScopeMock, serveHandler } from '@video-gallery/providers/testing';
 import { storeFromEnv } from '../topology.js';
 import {
-  CLI_BIN, createTestDatabase, FIXTURES, openEventStream, postgresStoreAvailable, reachable, s3Env, skipUnless, spawnTs, startS3, tempDir,
+  CLI_BIN, createTestDatabase, dropQueue, FIXTURES, openEventStream, postgresStoreAvailable, reachable, s3Env, skipUnless, spawnTs, startS3, tempDir,
   uniqueName, until, type Proc, type S3Fixture,
 } from './harness.js';
 
@@ -144,6 +144,7 @@ describe.skipIf(skip)(`${JOBS} jobs, 2 web processes, 3 workers`, () => {
       for (const stream of streams) stream.close();
       for (const p of procs) p.kill('SIGKILL');
       await store?.close?.();
+      await dropQueue('redis://127.0.0.1:6379', prefix);
       await server.close();
     }
   }, 300_000);

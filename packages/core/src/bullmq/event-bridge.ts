@@ -180,28 +180,38 @@ export function createRedisEventBridge(options: RedisEventBridgeOptions): RedisE
       if (closed) throw new GalleryError('invalid_input', 'createRedisEventBridge: the bridge is closed.', { retryable: false });
       if (gallery) throw new GalleryError('invalid_input', 'createRedisEventBridge: a bridge serves one gallery; create another bridge for another gallery.', { retryable: false });
       gallery = target;
-      if (direction !== 'subscribe') {
-        // No offline queue: while Redis is away, events are dropped (with a warning) instead of piling up in memory.
-        publisher = await connectRedis(options.connection, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }, true);
-        publisher.client.on('error', (error: Error) => warnOnce('redis-pub', `video-gallery: Redis (events): ${error.message}`));
-        await within(readyOf(publisher.client), ATTACH_WAIT_MS, () => warnOnce('attach-pub', `video-gallery: Redis did not answer within ${ATTACH_WAIT_MS} ms; gallery events are published once it does.`));
-        const onCreate = (entry: GalleryEntry) => publish('entry-create', entry);
-        const onUpdate = (entry: GalleryEntry, previous: GalleryEntry) => publish('entry-update', entry, previous);
-        const onDelete = (entry: GalleryEntry) => publish('entry-delete', entry);
-        const onEnd = (entry: GalleryEntry) => publish('job-end', entry);
-        if (events.has('entry-create')) target.on('entry-create', onCreate);
-        if (events.has('entry-update')) target.on('entry-update', onUpdate);
-        if (events.has('entry-delete')) target.on('entry-delete', onDelete);
-        if (events.has('job-end')) target.on('job-end', onEnd);
-        detachLocal = () => {
-          target.off('entry-create', onCreate).off('entry-update', onUpdate).off('entry-delete', onDelete).off('job-end', onEnd);
-        };
-      }
-      if (direction !== 'publish') {
-        subscriber = await connectRedis(options.connection, { maxRetriesPerRequest: null }, true);
-        subscriber.client.on('error', (error: Error) => warnOnce('redis-sub', `video-gallery: Redis (events): ${error.message}`));
-        subscriber.client.on('message', onMessage);
-        await within(subscriber.client.subscribe(channel), ATTACH_WAIT_MS, () => warnOnce('attach-sub', `video-gallery: Redis did not answer within ${ATTACH_WAIT_MS} ms; remote gallery events arrive once it does.`));
+      try {
+        if (direction !== 'subscribe') {
+          // No offline queue: while Redis is away, events are dropped (with a warning) instead of piling up in memory.
+          publisher = await connectRedis(options.connection, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }, true);
+          publisher.client.on('error', (error: Error) => warnOnce('redis-pub', `video-gallery: Redis (events): ${error.message}`));
+          await within(readyOf(publisher.client), ATTACH_WAIT_MS, () => warnOnce('attach-pub', `video-gallery: Redis did not answer within ${ATTACH_WAIT_MS} ms; gallery events are published once it does.`));
+          const onCreate = (entry: GalleryEntry) => publish('entry-create', entry);
+          const onUpdate = (entry: GalleryEntry, previous: GalleryEntry) => publish('entry-update', entry, previous);
+          const onDelete = (entry: GalleryEntry) => publish('entry-delete', entry);
+          const onEnd = (entry: GalleryEntry) => publish('job-end', entry);
+          if (events.has('entry-create')) target.on('entry-create', onCreate);
+          if (events.has('entry-update')) target.on('entry-update', onUpdate);
+          if (events.has('entry-delete')) target.on('entry-delete', onDelete);
+          if (events.has('job-end')) target.on('job-end', onEnd);
+          detachLocal = () => {
+            target.off('entry-create', onCreate).off('entry-update', onUpdate).off('entry-delete', onDelete).off('job-end', onEnd);
+          };
+        }
+        if (direction !== 'publish') {
+          subscriber = await connectRedis(options.connection, { maxRetriesPerRequest: null }, true);
+          subscriber.client.on('error', (error: Error) => warnOnce('redis-sub', `video-gallery: Redis (events): ${error.message}`));
+          subscriber.client.on('message', onMessage);
+          await within(subscriber.client.subscribe(channel), ATTACH_WAIT_MS, () => warnOnce('attach-sub', `video-gallery: Redis did not answer within ${ATTACH_WAIT_MS} ms; remote gallery events arrive once it does.`));
+        }
+      } catch (error) {
+        detachLocal?.();
+        detachLocal = null;
+        gallery = null;
+        await Promise.all([publisher, subscriber].map((c) => (c ? closeRedis(c.client) : undefined)));
+        publisher = null;
+        subscriber = null;
+        throw error;
       }
       return () => {
         detachLocal?.();

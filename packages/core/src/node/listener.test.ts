@@ -152,7 +152,7 @@ describe('toNodeListener over node:http', () => {
     expect(stalledPulls * 64 * 1024).toBeLessThan(64 * 1024 * 1024);
     response.destroy();
     client.destroy();
-    for (let i = 0; i < 200 && !(cancelled && aborted); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let i = 0; i < 1000 && !(cancelled && aborted); i++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(cancelled).toBe(true);
     expect(aborted).toBe(true);
   });
@@ -224,7 +224,7 @@ describe('toNodeListener over node:http', () => {
     expect(first).toContain('retry: 3000');
     expect(s.handler.eventClients).toBe(1);
     await reader.cancel();
-    for (let i = 0; i < 200 && s.handler.eventClients > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let i = 0; i < 1000 && s.handler.eventClients > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(s.handler.eventClients).toBe(0);
   });
 });

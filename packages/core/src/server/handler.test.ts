@@ -4,7 +4,7 @@ import { GalleryError } from '../errors.js';
 import { createMemoryStorage } from '../memory-storage.js';
 import { fakeVideoBytes } from '../testing/fake-provider.js';
 import { createGalleryHandler } from './handler.js';
-import { BASE, setupServer, THUMBNAIL, type ServerSetup } from './test-support.js';
+import { BASE, setupServer, THUMBNAIL, until, type ServerSetup } from './test-support.js';
 
 const setups: ServerSetup[] = [];
 function setup(options?: Parameters<typeof setupServer>[0]): ServerSetup {
@@ -379,7 +379,7 @@ describe('retry and cancel', () => {
   it('cancel answers the entry with providerCancelled; cancelling a finished job is 409', async () => {
     const s = setup({ provider: { script: [{ state: 'pending' }] } });
     const created = (await (await s.call('POST', '/generations', { json: { prompt: 'x' } })).json()) as GalleryEntry;
-    for (let i = 0; i < 20 && (await s.gallery.get(created.id))?.status !== 'generating'; i++) await new Promise((r) => setImmediate(r));
+    await until(async () => (await s.gallery.get(created.id))?.status === 'generating', 'generating');
     const cancelled = await s.call('POST', `/generations/${created.id}/cancel`, { headers: CUSTOM });
     expect(cancelled.status).toBe(200);
     expect(await cancelled.json()).toMatchObject({ status: 'cancelled', providerCancelled: true });
@@ -573,7 +573,7 @@ describe('POST /webhooks/:provider', () => {
       return verdict;
     };
     const created = (await (await s.call('POST', '/generations', { json: { prompt: 'x' } })).json()) as GalleryEntry;
-    for (let i = 0; i < 20 && (await s.gallery.get(created.id))?.task === null; i++) await new Promise((r) => setImmediate(r));
+    await until(async () => (await s.gallery.get(created.id))?.task !== null, 'the task');
     const task = (await s.gallery.get(created.id))!.task as { id: string };
     const poke = vi.spyOn(s.gallery, 'poke');
     const post = () => s.handler(new Request(`${BASE}/webhooks/fake`, { method: 'POST', body: '{"event":"done"}', headers: { 'content-type': 'text/plain' } }));

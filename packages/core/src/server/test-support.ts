@@ -88,3 +88,12 @@ export function setupServer(options: {
     },
   };
 }
+
+/** Yields to the event loop until `condition` holds (jobs advance between checks); throws after many turns. */
+export async function until(condition: () => Promise<boolean> | boolean, what = 'the condition'): Promise<void> {
+  for (let i = 0; i < 20_000; i++) {
+    if (await condition()) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}

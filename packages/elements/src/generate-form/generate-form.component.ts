@@ -25,6 +25,7 @@ function newKey(): string {
  * Each submission carries one idempotency key: a double click never starts two jobs, and sending the same
  * request again after a failure reuses the key, so a job the server did accept is not started twice.
  *
+ * @tagname generate-form
  * @summary Starts video generations.
  *
  * @event vg-generate-request - Before sending (cancelable; `detail.request` may be changed).
@@ -98,6 +99,7 @@ export class GenerateFormElement extends LitElement {
   #imageUrl: string | null = null;
   #announcement = '';
   #dragging = false;
+  #moreOpen = false;
   #s: FormStrings = defaultFormStrings;
 
   constructor() {
@@ -198,7 +200,8 @@ export class GenerateFormElement extends LitElement {
         ${this.#select('resolution', s.resolution, model.resolutions.map((v) => [v, v]), values.resolution, errors)}
         ${this.#select('durationSeconds', s.duration, model.durations.map((v) => [String(v), s.seconds(v)]), String(values.durationSeconds), errors)}
       </div>
-      ${more ? html`<details part="more" class="more" ?open=${Boolean(this.#error('negativePrompt', errors) || this.#error('seed', errors))}>
+      ${more ? html`<details part="more" class="more" ?open=${this.#moreOpen || Boolean(this.#error('negativePrompt', errors) || this.#error('seed', errors))}
+          @toggle=${(e: Event) => (this.#moreOpen = (e.target as HTMLDetailsElement).open)}>
         <summary>${s.moreOptions}</summary>
         ${model.negativePrompt ? html`<div part="field" class="field">
           <label part="label" for="negativePrompt">${s.negativePrompt}</label>
@@ -252,8 +255,11 @@ export class GenerateFormElement extends LitElement {
     </div>`;
   }
 
+  /** A field's message: the server's, or the check's. "Nothing entered yet" waits until the field was touched. */
   #error(field: FormField, errors: FieldErrors): string | undefined {
-    return this.#serverErrors[field] ?? (this.#touched.has(field) ? errors[field] : undefined);
+    const values = this.#values;
+    const empty = (field === 'prompt' && !values?.prompt.trim()) || (field === 'image' && !values?.image);
+    return this.#serverErrors[field] ?? (this.#touched.has(field) || !empty ? errors[field] : undefined);
   }
 
   #errorText(field: FormField, errors: FieldErrors): TemplateResult {

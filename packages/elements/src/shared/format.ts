@@ -1,7 +1,7 @@
 import type { ModelCapabilities } from '@video-gallery/core';
 import { GalleryError } from '@video-gallery/core/client';
 import type { GalleryCapabilities, GalleryItem } from './client.js';
-import type { ErrorStrings } from './strings.js';
+import type { ErrorStrings, GalleryStrings, TimeUnit } from './strings.js';
 
 /** `m:ss` (or `h:mm:ss`) of a number of seconds. */
 export function clock(totalSeconds: number): string {
@@ -21,6 +21,16 @@ export function formatDate(iso: string, locale: string | undefined): string {
   if (!format) formats.set(key, (format = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' })));
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? '' : format.format(date);
+}
+
+const UNITS: [TimeUnit, number][] = [['year', 31_536_000], ['month', 2_592_000], ['day', 86_400], ['hour', 3600], ['minute', 60]];
+
+/** How long ago `iso` was, in the largest whole unit (under a minute: 0 seconds, "just now"). No Intl, so it costs nothing to set up. */
+export function timeAgo(iso: string, now: number, strings: Pick<GalleryStrings, 'ago'>): string {
+  const seconds = Math.max(0, (now - Date.parse(iso)) / 1000);
+  if (!Number.isFinite(seconds)) return '';
+  for (const [unit, size] of UNITS) if (seconds >= size) return strings.ago(Math.floor(seconds / size), unit);
+  return strings.ago(0, 'second');
 }
 
 /** An amount of money, e.g. `$0.40`. */

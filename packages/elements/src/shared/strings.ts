@@ -22,6 +22,11 @@ export const defaultErrorStrings: ErrorStrings = {
   cancelled: 'It was cancelled.',
 };
 
+/** Units of `GalleryStrings.ago`. */
+export type TimeUnit = 'second' | 'minute' | 'hour' | 'day' | 'month' | 'year';
+
+const UNIT_ABBREVIATIONS: Record<TimeUnit, string> = { second: 's', minute: 'min', hour: 'h', day: 'd', month: 'mo', year: 'y' };
+
 /** Every user-facing text of `<video-gallery>`. Set `strings` to a partial object to replace some. */
 export interface GalleryStrings {
   status: Record<JobStatus, string>;
@@ -62,6 +67,8 @@ export interface GalleryStrings {
   published: string;
   /** Elapsed time of a running job, e.g. "1:05 elapsed". */
   elapsed: (time: string) => string;
+  /** How long ago a job finished, e.g. "5 min ago" (`value` 0 with `second`: just now). Plug in `Intl.RelativeTimeFormat` here if you like. */
+  ago: (value: number, unit: TimeUnit) => string;
   /** Progress as text, e.g. "45%". */
   progress: (percent: number) => string;
   /** Cost of a clip, e.g. "≈ $0.40". */
@@ -118,6 +125,7 @@ export const defaultGalleryStrings: GalleryStrings = {
   unpublish: 'Unpublish',
   published: 'Published',
   elapsed: (time) => `${time} elapsed`,
+  ago: (value, unit) => (value === 0 ? 'just now' : `${value} ${UNIT_ABBREVIATIONS[unit]} ago`),
   progress: (percent) => `${percent}%`,
   cost: (amount) => `≈ ${amount}`,
   player: 'Video player',

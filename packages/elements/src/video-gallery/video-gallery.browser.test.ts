@@ -111,6 +111,16 @@ describe('<video-gallery> live updates', () => {
     expect(card(element, 'a')).toBe(before.a);
     expect(card(element, 'b')).toBe(before.b);
     expect(card(element, 'c')).toBe(before.c);
+
+    // A new entry at the top moves the existing cards (same nodes, contents untouched) instead of rewriting them.
+    touched.clear();
+    observer.observe(shadow(element), { subtree: true, childList: true, characterData: true });
+    client.set(mockEntry({ id: 'new', createdAt: '2099-01-01T00:00:00.000Z' }), 'create');
+    await expect.poll(() => cardIds(element)).toEqual(['new', 'a', 'b', 'c']);
+    observer.disconnect();
+    expect(card(element, 'b')).toBe(before.b);
+    expect(card(element, 'c')).toBe(before.c);
+    expect([...touched].filter((id) => id !== 'new')).toEqual([]);
   });
 
   it('follows a real VideoGallery job from queued to a playable video', async () => {
@@ -232,18 +242,13 @@ describe('<video-gallery> filters, search and pages', () => {
   it('lays out 1 column when narrow, 2 to 3 when medium and 4 or more when wide (container queries)', async () => {
     const element = await mount(new MockGalleryClient({ entries: mockEntries(8) }));
     await settled(element);
-    const columns = async (width: number) => {
+    const columns = () => Number($(element, '[role="grid"]').getAttribute('aria-colcount'));
+    for (const [width, expected] of [[400, 1], [600, 2], [900, 3], [1200, 4], [1600, 5]] as const) {
       element.style.width = `${width}px`;
-      await expect.poll(() => $(element, '[role="grid"]').getAttribute('aria-colcount')).toBeTruthy();
-      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-      await element.updateComplete;
-      return Number($(element, '[role="grid"]').getAttribute('aria-colcount'));
-    };
-    expect(await columns(400)).toBe(1);
-    expect(await columns(600)).toBe(2);
-    expect(await columns(900)).toBe(3);
-    expect(await columns(1200)).toBe(4);
-    expect(await columns(1600)).toBe(5);
+      await expect.poll(columns).toBe(expected);
+      const row = $(element, '.row');
+      expect(getComputedStyle(row).gridTemplateColumns.split(' ')).toHaveLength(expected);
+    }
   });
 });
 
@@ -327,7 +332,7 @@ describe('<video-gallery> player dialog', () => {
     await userEvent.click(page.getByRole('button', { name: 'Publish' }));
     await expect.poll(() => client.calls.update).toEqual([{ id: 'a', patch: { caption: 'Dusk on the lake', visibility: 'published' } }]);
     await expect.element(page.getByRole('button', { name: 'Unpublish' })).toBeVisible();
-    const favorite = page.getByRole('dialog').getByRole('button', { name: 'Favorite' });
+    const favorite = page.getByRole('dialog').getByRole('button', { name: 'Favorite', exact: true });
     await userEvent.click(favorite);
     await expect.element(favorite).toHaveAttribute('aria-pressed', 'true');
     await expect.poll(() => updates.map((event) => event.detail.patch)).toEqual([{ caption: 'Dusk on the lake', visibility: 'published' }, { favorite: true }]);
@@ -343,7 +348,10 @@ describe('<video-gallery> card actions and keyboard', () => {
     await userEvent.click(star());
     expect(star().getAttribute('aria-pressed')).toBe('true');
     await expect.poll(() => client.calls.update).toEqual([{ id: 'a', patch: { favorite: true } }]);
-    const failing = vi.spyOn(client, 'update').mockRejectedValueOnce(new GalleryError('forbidden', 'nope'));
+    const failing = vi.spyOn(client, 'update').mockImplementationOnce(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      throw new GalleryError('forbidden', 'nope');
+    });
     const errors = collect(element, 'vg-error');
     await userEvent.click(star());
     expect(star().getAttribute('aria-pressed')).toBe('false');
@@ -393,9 +401,10 @@ describe('<video-gallery> card actions and keyboard', () => {
     await settled(element);
     await expect.element(page.getByRole('grid', { name: 'Videos' })).toBeVisible();
     expect(page.getByRole('row').all()).toHaveLength(1);
-    expect(page.getByRole('gridcell').all()).toHaveLength(2);
+    expect(page.getByRole('gridcell').all().map((cell) => cell.element().getAttribute('data-id'))).toEqual(cardIds(element));
     await expect.element(page.getByRole('progressbar', { name: 'Generating' })).toHaveAttribute('aria-valuetext', '30%');
-    expect(page.getByRole('button', { name: 'Favorite' }).all()).toHaveLength(2);
+    expect(page.getByRole('button', { name: 'Favorite', exact: true }).all()).toHaveLength(2);
+    await expect.element(page.getByRole('button', { name: 'Favorites', exact: true })).toHaveAttribute('aria-pressed', 'false');
     await expect.element(page.getByRole('button', { name: 'Retry' })).toBeVisible();
     await expect.element(page.getByRole('searchbox', { name: 'Search prompts' })).toBeVisible();
     for (const button of $$(element, 'button')) expect(button.textContent!.trim() || button.getAttribute('aria-label')).toBeTruthy();

@@ -9,7 +9,7 @@ import { repeat } from 'lit/directives/repeat.js';
 import { MediaUrls, type GalleryClient, type GalleryItem, type MediaKind, type ResolveUrl } from '../shared/client.js';
 import { galleryClientContext } from '../shared/context.js';
 import { emit } from '../shared/events.js';
-import { clock, entryCost, errorText, findModel, formatDate, ratioOf } from '../shared/format.js';
+import { clock, entryCost, errorText, findModel, formatDate, ratioOf, timeAgo } from '../shared/format.js';
 import { GalleryController } from '../shared/gallery-controller.js';
 import { defaultGalleryStrings, mergeStrings, type GalleryStrings, type StringsOverride } from '../shared/strings.js';
 import { galleryStyles } from './video-gallery.styles.js';
@@ -42,6 +42,7 @@ function fileName(entry: GalleryItem): string {
  * A live, virtualized grid of generated videos with filters, search, a player dialog and keyboard
  * navigation. Connect it with `src` (the URL of the gallery HTTP API) or the `client` property.
  *
+ * @tagname video-gallery
  * @summary Shows a gallery's videos and jobs, live.
  *
  * @slot - Content above the toolbar, typically a `<generate-form>` (which then uses this gallery's client).
@@ -166,20 +167,22 @@ export class VideoGalleryElement extends LitElement {
   #frame = 0;
   #resize: ResizeObserver | null = null;
   #inView: IntersectionObserver | null = null;
-  #endWatch: IntersectionObserver | null = null;
   #nearEnd = false;
   // Interaction state.
   #activeId: string | null = null;
   #focusPending = false;
+  #focusWithin = false;
   #hoverId: string | null = null;
   #openId: string | null = null;
   #confirming = false;
+  #showPending = false;
   #opener: string | null = null;
   #lastIndex = 0;
   #busy = new Set<string>();
   #announcement = '';
   #now = Date.now();
   #ticker: ReturnType<typeof setInterval> | null = null;
+  #tickPeriod = 0;
   #searchTimer: ReturnType<typeof setTimeout> | null = null;
   #searchText: string | null = null;
   #reducedMotion = false;
@@ -239,7 +242,7 @@ export class VideoGalleryElement extends LitElement {
     addEventListener('scroll', this.#onScroll, { capture: true, passive: true });
     addEventListener('resize', this.#onScroll, { passive: true });
     this.addEventListener('scroll', this.#onScroll, { passive: true });
-    this.#resize = new ResizeObserver(() => this.#measure());
+    this.#resize = new ResizeObserver(this.#onScroll);
     this.#resize.observe(this);
     this.#inView = new IntersectionObserver((entries) => {
       for (const entry of entries) {
@@ -248,11 +251,6 @@ export class VideoGalleryElement extends LitElement {
         else video.pause();
       }
     }, { threshold: 0.5 });
-    this.#endWatch = new IntersectionObserver((entries) => {
-      this.#nearEnd = entries.some((entry) => entry.isIntersecting);
-      this.#maybeLoadMore();
-    }, { rootMargin: '800px 0px' });
-    if (this.#sentinel) this.#endWatch.observe(this.#sentinel);
   }
 
   override disconnectedCallback(): void {
@@ -262,7 +260,6 @@ export class VideoGalleryElement extends LitElement {
     this.removeEventListener('scroll', this.#onScroll);
     this.#resize?.disconnect();
     this.#inView?.disconnect();
-    this.#endWatch?.disconnect();
     cancelAnimationFrame(this.#frame);
     this.#frame = 0;
     this.#stopTicker();
@@ -278,23 +275,23 @@ export class VideoGalleryElement extends LitElement {
       this.#s = mergeStrings(defaultGalleryStrings, this.strings);
     }
     if (changed.has('resolveUrl')) this.#media.clear();
-    const running = this.#gallery.items.some((item) => !TERMINAL.has(item.status));
-    if (running && !this.#ticker) {
-      this.#ticker = setInterval(() => {
-        this.#now = Date.now();
-        this.requestUpdate();
-      }, 1000);
-    } else if (!running) this.#stopTicker();
-  }
-
-  protected override firstUpdated(): void {
-    if (this.#sentinel) this.#endWatch?.observe(this.#sentinel);
+    this.#now = Date.now();
+    // Elapsed times of running jobs tick every second; "5 min ago" every minute.
+    const period = this.#gallery.items.some((item) => !TERMINAL.has(item.status)) ? 1000 : 60_000;
+    if (period !== this.#tickPeriod && this.isConnected) {
+      this.#stopTicker();
+      this.#tickPeriod = period;
+      this.#ticker = setInterval(() => this.requestUpdate(), period);
+    }
   }
 
   protected override updated(): void {
     this.#measure();
     const dialog = this.#dialog;
-    if (dialog && this.#openId && !dialog.open) dialog.showModal();
+    if (this.#showPending && dialog) {
+      this.#showPending = false;
+      if (!dialog.open) dialog.showModal();
+    }
     if (this.#focusPending) {
       this.#focusPending = false;
       const card = this.#cardElement(this.#activeId);
@@ -329,7 +326,6 @@ export class VideoGalleryElement extends LitElement {
       <slot></slot>
       ${this.noToolbar ? nothing : this.#toolbar()}
       ${body}
-      <div class="end" aria-hidden="true"></div>
       ${g.items.length > 0 && (g.state === 'error' || g.moreError) ? html`<p class="err" role="alert">${errorText(g.error, s.errors)}</p>` : nothing}
       ${g.nextCursor && g.items.length > 0
         ? html`<div class="footer"><button part="load-more" ?disabled=${g.loadingMore} @click=${() => g.loadMore()}>
@@ -401,16 +397,17 @@ export class VideoGalleryElement extends LitElement {
     for (let r = first; r <= last; r++) shown.push(r);
     // Keep the focused card's row rendered (focus would be lost with it), and know which card is tabbable.
     let active = this.#activeId ? items.findIndex((item) => item.id === this.#activeId) : -1;
-    if (active < 0) {
+    let activeRow = Math.floor(active / cols);
+    if (active < 0 || ((activeRow < first || activeRow > last) && !this.#focusWithin && !this.#focusPending)) {
       active = first * cols;
+      activeRow = first;
       this.#activeId = items[active]?.id ?? null;
     }
-    const activeRow = Math.floor(active / cols);
     if (activeRow < first || activeRow > last) shown.push(activeRow);
     const totalRows = Math.ceil(Math.max(this.#gallery.total, items.length) / cols);
     return html`<div part="grid" class="grid" role="grid" aria-label=${this.#s.gallery} aria-rowcount=${totalRows} aria-colcount=${cols}
         style="height:${Math.max(0, rows * pitch - this.#gap)}px"
-        @click=${this.#onGridClick} @keydown=${this.#onGridKey} @focusin=${this.#onFocusIn}
+        @click=${this.#onGridClick} @keydown=${this.#onGridKey} @focusin=${this.#onFocusIn} @focusout=${this.#onFocusOut}
         @pointerover=${this.#onPointerOver} @pointerleave=${this.#onPointerLeave}>
       ${repeat(shown, (r) => r, (r) => html`<div class="row" role="row" aria-rowindex=${r + 1} style="top:${r * pitch}px">
         ${repeat(items.slice(r * cols, r * cols + cols), (item) => item.id, (item, c) => this.#card(item, c, item.id === this.#activeId))}
@@ -423,7 +420,7 @@ export class VideoGalleryElement extends LitElement {
     const previewing = entry.status === 'ready' && !this.#reducedMotion && (this.autoplayInView || this.#hoverId === entry.id);
     const preview = previewing ? this.#url(entry, 'video') : null;
     const running = !TERMINAL.has(entry.status);
-    const tick = running ? Math.floor(this.#now / 1000) : 0;
+    const tick = Math.floor(this.#now / (running ? 1000 : 60_000));
     const busy = this.#busy.has(entry.id);
     return guard([entry, column, active, thumb, preview, tick, busy, this.#s, this.#gallery.capabilities, this.autoplayInView], () => {
       const s = this.#s;
@@ -432,7 +429,7 @@ export class VideoGalleryElement extends LitElement {
       const duration = entry.video?.durationSeconds ?? (entry.status === 'ready' ? entry.request.durationSeconds : null);
       const cost = entryCost(this.#gallery.capabilities, entry, this.#locale);
       const since = Date.parse(entry.submittedAt ?? entry.createdAt);
-      const when = running ? s.elapsed(clock((this.#now - since) / 1000)) : formatDate(entry.completedAt ?? entry.createdAt, this.#locale);
+      const when = running ? s.elapsed(clock((this.#now - since) / 1000)) : timeAgo(entry.completedAt ?? entry.createdAt, this.#now, s);
       const failed = entry.status === 'failed' || entry.status === 'cancelled';
       return html`<div part="card card-${entry.status}" class="card" role="gridcell" tabindex=${tab} aria-colindex=${column + 1}
           data-id=${entry.id} data-status=${entry.status} aria-busy=${running ? 'true' : 'false'}>
@@ -462,19 +459,30 @@ export class VideoGalleryElement extends LitElement {
     });
   }
 
-  #estimatePitch(): number {
+  #estimatePitch(cols = this.#cols): number {
     const width = this.getBoundingClientRect().width || 320;
-    return ((width - (this.#cols - 1) * this.#gap) / this.#cols) * (9 / 16) + 130 + this.#gap;
+    return ((width - (cols - 1) * this.#gap) / cols) * (9 / 16) + 130 + this.#gap;
   }
 
   /** Reads columns, row height and the visible rows; renders again when they changed. */
   #measure = (): void => {
     const grid = this.#gridElement;
-    if (!grid) return;
+    if (!grid) {
+      // Loading or empty: learn the column count now, so the first grid render already has the right rows.
+      const state = this.renderRoot.querySelector<HTMLElement>('.state');
+      if (state && this.isConnected && state.offsetWidth > 0) {
+        this.#cols = Math.max(1, Number.parseInt(getComputedStyle(state).getPropertyValue('--_cols'), 10) || 1);
+        this.#first = 0;
+        this.#last = Math.ceil(innerHeight / this.#estimatePitch()) + OVERSCAN_ROWS;
+      }
+      return;
+    }
+    // Not laid out (disconnected, display: none): nothing to measure.
+    if (!this.isConnected || grid.offsetWidth === 0) return;
     const cols = Math.max(1, Number.parseInt(getComputedStyle(grid).getPropertyValue('--_cols'), 10) || 1);
     const row = grid.querySelector<HTMLElement>('.row');
     const gap = row ? Number.parseFloat(getComputedStyle(row).columnGap) || 0 : this.#gap;
-    const pitch = row && cols === this.#cols ? row.offsetHeight + gap : this.#estimatePitch();
+    const pitch = row && row.offsetHeight > 0 && cols === this.#cols ? row.offsetHeight + gap : this.#estimatePitch(cols);
     const rows = Math.ceil(this.#gallery.items.length / cols);
     const rect = grid.getBoundingClientRect();
     const host = this.getBoundingClientRect();
@@ -483,6 +491,8 @@ export class VideoGalleryElement extends LitElement {
     const screen = Math.ceil(innerHeight / pitch);
     const first = Math.max(0, Math.min(rows - 1, Math.floor(top / pitch) - OVERSCAN_ROWS));
     const last = Math.max(0, Math.min(rows - 1, Math.max(Math.ceil(bottom / pitch) + OVERSCAN_ROWS, first + Math.min(screen, 2))));
+    // Within a screen of the end: time for the next page (infinite scroll).
+    this.#nearEnd = bottom > rows * pitch - Math.max(innerHeight, 600);
     if (cols !== this.#cols || Math.abs(pitch - this.#pitch) > 0.5 || gap !== this.#gap || first !== this.#first || last !== this.#last) {
       this.#cols = cols;
       this.#pitch = pitch;
@@ -491,6 +501,7 @@ export class VideoGalleryElement extends LitElement {
       this.#last = last;
       this.requestUpdate();
     }
+    this.#maybeLoadMore();
   };
 
   #onScroll = (): void => {
@@ -557,7 +568,13 @@ export class VideoGalleryElement extends LitElement {
     this.requestUpdate();
   }
 
+  #onFocusOut = (event: FocusEvent): void => {
+    const next = event.relatedTarget as Node | null;
+    if (!next || !(event.currentTarget as Element).contains(next)) this.#focusWithin = false;
+  };
+
   #onFocusIn = (event: FocusEvent): void => {
+    this.#focusWithin = true;
     const card = (event.target as Element).closest<HTMLElement>('.card');
     if (!card) return;
     const id = card.dataset.id!;
@@ -658,11 +675,14 @@ export class VideoGalleryElement extends LitElement {
     this.#opener = fromCard ? entry.id : null;
     this.#activeId = entry.id;
     this.#openId = entry.id;
+    this.#showPending = true;
     this.#confirming = false;
     this.requestUpdate();
   }
 
   #onDialogClose = (): void => {
+    // Opened again before this close event arrived.
+    if (this.#dialog?.open) return;
     const entry = this.#openId ? this.#gallery.find(this.#openId) : undefined;
     this.#openId = null;
     this.#confirming = false;
@@ -810,10 +830,6 @@ export class VideoGalleryElement extends LitElement {
     return this.renderRoot?.querySelector?.<HTMLElement>('.grid') ?? null;
   }
 
-  get #sentinel(): Element | null {
-    return this.renderRoot?.querySelector?.('.end') ?? null;
-  }
-
   get #dialog(): HTMLDialogElement | null {
     return this.renderRoot?.querySelector?.('dialog') ?? null;
   }
@@ -825,6 +841,7 @@ export class VideoGalleryElement extends LitElement {
   #stopTicker(): void {
     if (this.#ticker) clearInterval(this.#ticker);
     this.#ticker = null;
+    this.#tickPeriod = 0;
   }
 
   #syncClient(): void {

@@ -8,11 +8,12 @@ export const galleryStyles = [themeStyles, css`
   .toolbar input { flex: 1 1 180px; }
   .toolbar [aria-pressed='true'] { border-color: var(--_accent); }
   .count { margin-left: auto; font-size: .9em; }
-  .grid { --_cols: var(--vg-columns, 1); position: relative; }
-  @container (min-width: 520px) { .grid { --_cols: var(--vg-columns, 2); } }
-  @container (min-width: 800px) { .grid { --_cols: var(--vg-columns, 3); } }
-  @container (min-width: 1100px) { .grid { --_cols: var(--vg-columns, 4); } }
-  @container (min-width: 1500px) { .grid { --_cols: var(--vg-columns, 5); } }
+  .grid, .state { --_cols: var(--vg-columns, 1); }
+  .grid { position: relative; }
+  @container (min-width: 520px) { .grid, .state { --_cols: var(--vg-columns, 2); } }
+  @container (min-width: 800px) { .grid, .state { --_cols: var(--vg-columns, 3); } }
+  @container (min-width: 1100px) { .grid, .state { --_cols: var(--vg-columns, 4); } }
+  @container (min-width: 1500px) { .grid, .state { --_cols: var(--vg-columns, 5); } }
   .row { position: absolute; left: 0; right: 0; display: grid; grid-template-columns: repeat(var(--_cols), minmax(0, 1fr)); gap: var(--_gap); }
   .card {
     display: flex; flex-direction: column; min-width: 0; overflow: hidden; cursor: pointer;

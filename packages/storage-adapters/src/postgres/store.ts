@@ -223,7 +223,10 @@ class PostgresEntryStoreImpl implements PostgresEntryStore {
       const pg = await loadPg();
       pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10, connectionTimeoutMillis: 10_000 });
       // An idle client losing its connection emits 'error' on the pool; unhandled, that would end the process.
-      pool.on('error', (error) => this.#logger.warn(`Postgres entry store: an idle connection failed: ${error.message}`));
+      // After close() the server may still terminate a connection that is shutting down: not worth a warning.
+      pool.on('error', (error) => {
+        if (!this.#closed) this.#logger.warn(`Postgres entry store: an idle connection failed: ${error.message}`);
+      });
       owned = true;
     }
     try {
