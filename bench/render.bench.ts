@@ -12,11 +12,10 @@
  *   - a naive render: the same 10,000 cards as plain HTML without windowing (innerHTML), laid out.
  * Targets: first render ≤ 100 ms and fewer than 2,000 DOM nodes with 10,000 entries.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as Esbuild from 'esbuild';
 import type * as PlaywrightCore from 'playwright-core';
@@ -107,7 +106,6 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const work = mkdtempSync(join(tmpdir(), 'vg-render-'));
   const server = createServer((request, response) => {
     const files: Record<string, [string, string]> = {
       '/': ['text/html', '<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0"></body><script type="module" src="/page.js"></script></html>'],
@@ -132,8 +130,6 @@ async function main(): Promise<void> {
     conditions: ['@video-gallery/source'], logLevel: 'error', plugins: [minifyTemplatesPlugin()],
   });
   const bundle = built.outputFiles[0]!.text;
-  writeFileSync(join(work, 'page.js'), bundle);
-  if (process.env.VG_BENCH_DUMP) writeFileSync(process.env.VG_BENCH_DUMP, bundle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
@@ -178,7 +174,6 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     server.close();
-    rmSync(work, { recursive: true, force: true });
   }
 }
 

@@ -7,7 +7,7 @@ export interface VgErrorDetail {
   error: unknown;
   /** Its code when it is a `GalleryError`. */
   code?: GalleryErrorCode;
-  /** What the element was doing: `load`, `generate`, `capabilities`, `update`, `delete`, `retry`, `cancel`, `media`. */
+  /** What the element was doing: `load`, `load-more`, `update`, `delete`, `retry`, `cancel` (gallery); `capabilities`, `generate` (form). */
   action: string;
   /** The entry it concerns, if any. */
   entry?: GalleryItem;

@@ -276,6 +276,18 @@ describe('<video-gallery> player dialog', () => {
     await expect.poll(() => deepActiveElement()).toBe(card(element, 'a'));
   });
 
+  it('closes on a click on the backdrop, not on one inside the dialog', async () => {
+    const element = await mount(new MockGalleryClient({ entries: [mockEntry({ id: 'a' })] }));
+    await settled(element);
+    element.open('a');
+    await element.updateComplete;
+    const dialog = $<HTMLDialogElement>(element, 'dialog');
+    await userEvent.click(dialog, { position: { x: 4, y: 4 } });
+    expect(dialog.open).toBe(true);
+    await userEvent.click(document.body, { position: { x: 2, y: 2 }, force: true });
+    await expect.poll(() => dialog.open).toBe(false);
+  });
+
   it('sizes the player for 16:9, 9:16 and 1:1', async () => {
     const client = new MockGalleryClient({
       entries: [
@@ -492,3 +504,33 @@ async function sample(): Promise<Uint8Array<ArrayBuffer>> {
 }
 
 export type { GalleryItem };
+
+describe('<video-gallery src>', () => {
+  it('talks to the HTTP API through a RemoteGallery made from src', async () => {
+    const entry = mockEntry({ id: 'remote-1', request: { prompt: 'From the server' } });
+    const requests: string[] = [];
+    const fetchStub = vi.spyOn(window, 'fetch').mockImplementation(async (input) => {
+      const url = new URL(String(input instanceof Request ? input.url : input), location.href);
+      requests.push(url.pathname + url.search);
+      if (url.pathname === '/api/gallery/generations') return Response.json({ items: [entry], total: 1, nextCursor: null });
+      if (url.pathname === '/api/gallery/capabilities') return Response.json({ defaultProvider: 'mock', providers: [] });
+      if (url.pathname === '/api/gallery/events') {
+        return new Response(new ReadableStream({ start() {} }), { headers: { 'content-type': 'text/event-stream' } });
+      }
+      return new Response('{"error":{"code":"not_found","message":"no"}}', { status: 404, headers: { 'content-type': 'application/json' } });
+    });
+    try {
+      const element = document.createElement('video-gallery');
+      element.setAttribute('src', '/api/gallery');
+      element.setAttribute('page-size', '12');
+      document.body.append(element);
+      await expect.poll(() => cardIds(element)).toEqual(['remote-1']);
+      expect(requests).toContain('/api/gallery/generations?limit=12&sort=newest');
+      await expect.poll(() => requests.some((r) => r.startsWith('/api/gallery/events'))).toBe(true);
+      expect($<HTMLImageElement>(card(element, 'remote-1'), 'img[part="thumbnail"]').getAttribute('src')).toBe('/api/gallery/generations/remote-1/thumbnail?v=1');
+      element.remove();
+    } finally {
+      fetchStub.mockRestore();
+    }
+  });
+});

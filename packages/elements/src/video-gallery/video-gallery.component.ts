@@ -697,8 +697,11 @@ export class VideoGalleryElement extends LitElement {
   };
 
   #onDialogClick = (event: MouseEvent): void => {
-    // A click on the backdrop lands on the dialog itself.
-    if (event.target === event.currentTarget) this.close();
+    // A click on the backdrop lands on the dialog itself, outside its box (its padding is inside).
+    const dialog = event.currentTarget as HTMLDialogElement;
+    if (event.target !== dialog) return;
+    const box = dialog.getBoundingClientRect();
+    if (event.clientX < box.left || event.clientX > box.right || event.clientY < box.top || event.clientY > box.bottom) this.close();
   };
 
   #trapFocus = (event: KeyboardEvent): void => {
