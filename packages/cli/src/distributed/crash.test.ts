@@ -66,7 +66,8 @@ async function runScenario(scenario: Scenario) {
   const prefix = uniqueName(scenario.state);
   const dashscope = createDashScopeMock({ pendingPolls: scenario.pendingPolls ?? 1, queuedPolls: 0 });
   const veo = createVeoMock({ pendingPolls: scenario.pendingPolls ?? 1 });
-  const slow = { submitDelayMs: scenario.submitDelayMs ?? 0, downloadMs: scenario.downloadMs ?? 0 };
+  let submitsArrived = 0;
+  const slow = { submitDelayMs: scenario.submitDelayMs ?? 0, downloadMs: scenario.downloadMs ?? 0, onSubmit: () => void submitsArrived++ };
   const dashscopeServer = await serveSlow(dashscope.handle, (r) => r.method === 'POST' && r.url.includes('/video-synthesis'), (u) => u.pathname.startsWith('/mock-oss/'), slow);
   const veoServer = await serveSlow(veo.handle, (r) => r.method === 'POST' && r.url.includes(':predictLongRunning'), (u) => u.pathname.startsWith('/blob/'), slow);
   const env: NodeJS.ProcessEnv = {
@@ -110,9 +111,11 @@ async function runScenario(scenario: Scenario) {
     const ids = entries.map((e) => e.id);
     const store = web.store;
     // Every job in the state under test on worker A, then SIGKILL.
+    // In `submitting`, also wait until every submission reached its provider (the scenario under test), not only
+    // until the entries say `submitting` (the worker may not have sent the request yet).
     await until(`all jobs in ${scenario.state}`, async () => {
       const now = await Promise.all(ids.map((id) => store.get(id)));
-      return now.every((e) => e?.status === scenario.state);
+      return now.every((e) => e?.status === scenario.state) && (scenario.state !== 'submitting' || submitsArrived >= ids.length);
     }, 60_000, 20);
     first.kill('SIGKILL');
     await first.exited;

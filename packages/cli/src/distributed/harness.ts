@@ -279,6 +279,8 @@ export interface SlowOptions {
   submitDelayMs?: number;
   /** How long the result download takes (the body is sent in 20 parts). */
   downloadMs?: number;
+  /** Called as a submission arrives, before its delay (tests wait for it before killing a worker). */
+  onSubmit?: () => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -287,7 +289,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function serveSlow(handle: FetchHandler, isSubmit: (request: Request) => boolean, isDownload: (url: URL) => boolean, options: SlowOptions): Promise<ServedHandler> {
   return serveHandler(async (request) => {
     const url = new URL(request.url);
-    if (options.submitDelayMs && isSubmit(request)) await sleep(options.submitDelayMs);
+    if (isSubmit(request)) {
+      options.onSubmit?.();
+      if (options.submitDelayMs) await sleep(options.submitDelayMs);
+    }
     const response = await handle(request);
     if (!options.downloadMs || !isDownload(url) || !response.body || response.status >= 300) return response;
     const bytes = new Uint8Array(await response.arrayBuffer());
