@@ -6,6 +6,7 @@ import {
   abortErrorFor, assertContentType, assertMaxBytes, bodyChunks, GalleryError, READ_CHUNK_BYTES, resolveRange, throwIfAborted,
   type BlobBody, type BlobStorage, type GetOptions, type ObjectInfo, type PutOptions, type StoredObject,
 } from '@video-gallery/core';
+import { normalisePublicBaseUrl } from '../shared/public-base-url.js';
 import { etagOf, fileIdentity, guessContentType, metaDirOf, metaFileOf, readSidecarType, writeFileAtomic, type Sidecar } from './meta.js';
 import { checkAncestors, checkRealSync, errnoCode, escapeError, isInside, isInsideOrSame, isMissing, keyPath, realInside, TMP_DIR } from './paths.js';
 
@@ -56,24 +57,7 @@ function storageError(what: string, error: unknown): GalleryError {
 }
 
 function normaliseBaseUrl(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  const fail = (): never => {
-    throw new GalleryError('invalid_input', `publicBaseUrl: ${JSON.stringify(String(value)).slice(0, 120)} must be an absolute http(s) URL or a path starting with '/', for example 'https://cdn.example.com/videos/' or '/media/'.`, { field: 'publicBaseUrl', retryable: false });
-  };
-  if (typeof value !== 'string' || value.length === 0) return fail();
-  if (value.startsWith('/')) {
-    if (value.startsWith('//')) return fail();
-  } else {
-    let parsed: URL;
-    try {
-      parsed = new URL(value);
-    } catch {
-      return fail();
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return fail();
-  }
-  if (value.includes('?') || value.includes('#')) return fail();
-  return value.endsWith('/') ? value : `${value}/`;
+  return normalisePublicBaseUrl(value, "'https://cdn.example.com/videos/' or '/media/'");
 }
 
 async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {

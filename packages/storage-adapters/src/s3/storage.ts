@@ -8,6 +8,7 @@ import {
 import { attachmentDisposition } from './content-disposition.js';
 import { isMissingObject, s3Error, s3ErrorCode, type S3ErrorContext } from './errors.js';
 import { loadClientS3, loadLibStorage, loadPresigner, type ClientS3Module } from './sdk.js';
+import { normalisePublicBaseUrl as normalisePublicBaseUrlShared } from '../shared/public-base-url.js';
 
 const MiB = 1024 * 1024;
 /** Smallest multipart part S3 accepts (except for the last part). */
@@ -124,22 +125,7 @@ export function normalisePrefix(value: unknown): string {
 
 /** An absolute http(s) URL or a `/path`, ending with `/`; refuses queries and fragments. */
 export function normalisePublicBaseUrl(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  const fail = (): never =>
-    invalid('publicBaseUrl', `${JSON.stringify(String(value)).slice(0, 120)} must be an absolute http(s) URL or a path starting with '/', for example 'https://media.example.com/' or 'https://pub-<hash>.r2.dev/'.`);
-  if (typeof value !== 'string' || value.length === 0 || value.includes('?') || value.includes('#')) return fail();
-  if (value.startsWith('/')) {
-    if (value.startsWith('//')) return fail();
-  } else {
-    let parsed: URL;
-    try {
-      parsed = new URL(value);
-    } catch {
-      return fail();
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return fail();
-  }
-  return value.endsWith('/') ? value : `${value}/`;
+  return normalisePublicBaseUrlShared(value, "'https://media.example.com/' or 'https://pub-<hash>.r2.dev/'");
 }
 
 /** Parses `bytes <start>-<end>/<total>` (total may be `*`). */
