@@ -328,7 +328,11 @@ export function createKieMock(options: KieMockOptions = {}): KieMock {
     return null;
   }
 
-  async function create(request: Request, url: URL, api: 'veo' | 'jobs', call: KieMockCall): Promise<Response> {
+  /**
+   * The start every POST handler shares: read and record the JSON body (even when refused, so tests see what was
+   * sent), then the key / User-Agent gate, then an injected failure for `kind`.
+   */
+  async function openCall(request: Request, call: KieMockCall, kind: 'create' | 'upload'): Promise<{ body: unknown; response?: Response }> {
     const gateResponse = gate(request);
     let body: unknown;
     try {
@@ -337,9 +341,15 @@ export function createKieMock(options: KieMockOptions = {}): KieMock {
       body = undefined;
     }
     call.body = body;
-    if (gateResponse) return gateResponse;
-    const failure = await injected('create', request);
-    if (failure) return failure;
+    if (gateResponse) return { body, response: gateResponse };
+    const failure = await injected(kind, request);
+    return failure ? { body, response: failure } : { body };
+  }
+
+  async function create(request: Request, url: URL, api: 'veo' | 'jobs', call: KieMockCall): Promise<Response> {
+    const opened = await openCall(request, call, 'create');
+    if (opened.response) return opened.response;
+    const body = opened.body;
     if (overLimit()) return envelope(429, 'Too many requests: the limit is 20 new generation requests per 10 seconds.');
     if (!isObject(body)) return envelope(422, 'The request body must be a JSON object');
     let model: string;
@@ -526,17 +536,9 @@ export function createKieMock(options: KieMockOptions = {}): KieMock {
   }
 
   async function upload(request: Request, url: URL, call: KieMockCall): Promise<Response> {
-    const gateResponse = gate(request);
-    let body: unknown;
-    try {
-      body = JSON.parse(await request.text()) as unknown;
-    } catch {
-      body = undefined;
-    }
-    call.body = body;
-    if (gateResponse) return gateResponse;
-    const failure = await injected('upload', request);
-    if (failure) return failure;
+    const opened = await openCall(request, call, 'upload');
+    if (opened.response) return opened.response;
+    const body = opened.body;
     if (!isObject(body) || typeof body.base64Data !== 'string' || body.base64Data === '') return envelope(400, 'base64Data is required');
     if (typeof body.uploadPath !== 'string' || body.uploadPath === '' || /(^|\/)\.\.(\/|$)/.test(body.uploadPath)) return envelope(400, 'uploadPath is required');
     const match = /^data:([\w.+-]+\/[\w.+-]+);base64,(.*)$/s.exec(body.base64Data);
