@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findFfmpeg, findFfprobe } from '@video-gallery/core/node';
 import { createDashScopeMock, createKieMock, createVeoMock } from '@video-gallery/providers/testing';
-import { main, type CliIo } from './main.js';
+import { main } from './main.js';
+import { captureIo, tempDirs } from './test-support.js';
 
 const tools = await Promise.all([findFfmpeg(), findFfprobe()]).catch(() => null);
 if (!tools) {
@@ -15,39 +15,14 @@ if (!tools) {
 }
 const ffprobe = tools?.[1] ?? '';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'vg-cli-test-'));
-  dirs.push(dir);
-  return dir;
-};
-
-class Capture {
-  text = '';
-  isTTY = false;
-  write(chunk: string) {
-    this.text += chunk;
-    return true;
-  }
-}
+const tempDir = tempDirs('vg-cli-test-');
 
 async function run(args: string[], env: NodeJS.ProcessEnv = {}, interrupt?: (fire: () => void) => void) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const io: CliIo = {
-    stdout: stdout as unknown as NodeJS.WriteStream,
-    stderr: stderr as unknown as NodeJS.WriteStream,
-    env: { PATH: process.env.PATH, ...env },
-    onInterrupt(handler) {
-      interrupt?.(handler);
-      return () => {};
-    },
-  };
-  const code = await main(args, io);
-  return { code, stdout: stdout.text, stderr: stderr.text };
+  const captured = captureIo(env);
+  const done = main(args, captured.io);
+  interrupt?.(captured.interrupt);
+  const code = await done;
+  return { code, stdout: captured.stdout.text, stderr: captured.stderr.text };
 }
 
 function probe(file: string) {

@@ -1,50 +1,17 @@
 // `video-gallery worker` and the distributed environment variables (createGalleryFromEnv).
 // The end-to-end part needs Redis on 127.0.0.1:6379 (its own key prefix).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDashScopeMock, serveHandler } from '@video-gallery/providers/testing';
 import { dropQueue, reachable, skipUnless, uniqueName, until } from './distributed/harness.js';
 import { createGalleryFromEnv } from './env.js';
-import { main, type CliIo } from './main.js';
+import { main } from './main.js';
+import { captureIo, tempDirs } from './test-support.js';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'vg-worker-test-'));
-  dirs.push(dir);
-  return dir;
-};
-
-class Capture {
-  text = '';
-  isTTY = false;
-  write(chunk: string) {
-    this.text += chunk;
-    return true;
-  }
-}
+const tempDir = tempDirs('vg-worker-test-');
 
 function start(args: string[], env: NodeJS.ProcessEnv) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  let interrupt: (() => void) | undefined;
-  const io: CliIo = {
-    stdout: stdout as unknown as NodeJS.WriteStream,
-    stderr: stderr as unknown as NodeJS.WriteStream,
-    env: { PATH: process.env.PATH, ...env },
-    onInterrupt(handler) {
-      interrupt = handler;
-      return () => {
-        interrupt = undefined;
-      };
-    },
-  };
-  const code = main(args, io);
-  return { code, stdout, stderr, interrupt: () => interrupt?.() };
+  const { io, stdout, stderr, interrupt } = captureIo(env);
+  return { code: main(args, io), stdout, stderr, interrupt };
 }
 
 describe('video-gallery worker: arguments and environment', () => {
