@@ -7,9 +7,11 @@
  * gzip (level 9) and brotli sizes, the share of each input, and the same figures, measured in the same run
  * the same way, for:
  *   - the baseline: lit alone (LitElement + html + css), the floor of any Lit element;
- *   - media-chrome and @fal-ai/client, when installed (they are not dependencies of this workspace).
+ *   - media-chrome (a web-component video player UI) and @fal-ai/client (a hosted AI-video API client), root
+ *     devDependencies of this workspace kept only for this comparison.
  * Target: gzip ≤ 25 KiB for the whole package (both elements).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -48,13 +50,10 @@ async function measure(name: string, code: string, resolveDir: string): Promise<
 }
 
 function installed(spec: string): string | null {
-  for (const from of [fromElements, createRequire(join(root, 'package.json'))]) {
-    try {
-      from.resolve(`${spec}/package.json`);
-      return from.resolve(`${spec}/package.json`).replace(/package\.json$/, '');
-    } catch {
-      // not resolvable from here
-    }
+  // Not every package exports ./package.json, so look for its folder the way Node's resolver would.
+  for (const dir of [elementsDir, root]) {
+    const candidate = join(dir, 'node_modules', spec);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
   }
   return null;
 }
@@ -92,7 +91,7 @@ async function main(): Promise<void> {
       missing.push(name);
       continue;
     }
-    const version = (createRequire(join(dir, 'package.json'))(join(dir, 'package.json')) as { version: string }).version;
+    const version = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
     results.push(await measure(`${name}@${version}`, code, elementsDir));
   }
 
