@@ -12,7 +12,6 @@
  *   - a naive render: the same 10,000 cards as plain HTML without windowing (innerHTML), laid out.
  * Targets: first render ≤ 100 ms and fewer than 2,000 DOM nodes with 10,000 entries.
  */
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +19,7 @@ import { join } from 'node:path';
 import type * as Esbuild from 'esbuild';
 import type * as PlaywrightCore from 'playwright-core';
 import { minifyTemplatesPlugin } from '../packages/elements/build/minify-templates.mjs';
+import { chromiumArgs, chromiumPath, hasChromium } from '../scripts/chromium.mjs';
 
 const TARGET_MS = 100;
 const TARGET_NODES = 2000;
@@ -37,9 +37,6 @@ const root = new URL('..', import.meta.url).pathname;
 const elementsDir = join(root, 'packages/elements');
 const esbuild = createRequire(createRequire(join(root, 'package.json')).resolve('tsup'))('esbuild') as typeof Esbuild;
 const { chromium } = createRequire(join(elementsDir, 'package.json'))('playwright-core') as typeof PlaywrightCore;
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'];
 
 // The page: the production build of the elements plus the mock client, and the measuring functions.
 const PAGE_SCRIPT = `
@@ -101,7 +98,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
 async function main(): Promise<void> {
-  if (!existsSync(chromiumPath)) {
+  if (!hasChromium) {
     console.log(`Chromium not found at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH): render benchmark not run → FAIL`);
     process.exitCode = 1;
     return;

@@ -1,20 +1,12 @@
 // Vitest projects of @video-gallery/elements, spread into the root vitest.config.ts `test.projects`. They live
 // here because this package owns the browser-testing dependencies (@vitest/browser-playwright, Storybook).
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
 import { playwright } from '@vitest/browser-playwright';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
+import { chromiumArgs, chromiumMissing, chromiumPath } from '../../scripts/chromium.mjs';
 
-/** Debian Chromium (tooling.md §3); `CHROMIUM_PATH` overrides it. */
-export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** Whether a Chromium to run browser tests in is present. */
-export const hasChromium = existsSync(chromiumPath);
-/** Flags for a headless Chromium in a container. */
-export const chromiumArgs = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required',
-];
+export { chromiumArgs, chromiumPath, hasChromium } from '../../scripts/chromium.mjs';
 
 /** Browsers resolve workspace packages to their sources too, but with browser conditions (never `node`). */
 const browserConditions = ['@video-gallery/source', 'browser', 'module', 'import', 'default'];
@@ -38,10 +30,9 @@ const storybookDir = fileURLToPath(new URL('./.storybook', import.meta.url));
  * is left out with a loud warning (and a skipped placeholder test), or fails the run when `VG_REQUIRE_ALL=1`.
  */
 export function browserProjects(): TestProjectInlineConfiguration[] {
-  if (!hasChromium) {
-    const reason = `Chromium not found at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH): browser tests of @video-gallery/elements are skipped.`;
-    if (process.env.VG_REQUIRE_ALL === '1') throw new Error(`VG_REQUIRE_ALL=1: ${reason}`);
-    console.warn(`\n⚠ ${reason}\n`);
+  const missing = chromiumMissing('browser tests of @video-gallery/elements are');
+  if (missing) {
+    console.warn(`\n⚠ ${missing}\n`);
     return [{ test: { name: 'browser (skipped: no Chromium)', root, include: ['packages/elements/test/no-chromium.placeholder.ts'] } }];
   }
   return [

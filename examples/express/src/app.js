@@ -1,23 +1,24 @@
-// The Express app: demo sign-in, the gallery API at /api/gallery, the page, and the browser client's files.
+// The Express app: demo sign-in, the gallery API at /api/gallery, and the page (two web components).
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { toNodeListener } from '@video-gallery/core/node';
 import { createGalleryHandler } from '@video-gallery/core/server';
+import { bundleBrowserScript, serveBundle } from './browser-bundle.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 /**
- * Where the built `@video-gallery/core` files are (`dist/`), served to the browser at `/vendor/core/`.
- * @returns {string}
+ * Checks that the workspace packages the page bundles are built (`dist/`), with a message saying how to fix it.
  */
-export function coreDistDir() {
-  const client = fileURLToPath(import.meta.resolve('@video-gallery/core/client'));
-  if (!existsSync(client)) {
-    throw new Error(`${client} is missing: run \`pnpm build\` at the repository root first (the page loads the built browser client).`);
+export function requireBuiltElements() {
+  for (const specifier of ['@video-gallery/elements', '@video-gallery/core/client']) {
+    const file = fileURLToPath(import.meta.resolve(specifier));
+    if (!existsSync(file)) {
+      throw new Error(`${file} is missing: run \`pnpm build\` at the repository root first (the page bundles the built ${specifier}).`);
+    }
   }
-  return dirname(dirname(client));
 }
 
 /**
@@ -27,7 +28,10 @@ export function coreDistDir() {
  * @param {ReturnType<typeof import('./session.js').createSessions>} options.sessions
  * @param {boolean} [options.secureCookies] mark cookies `Secure` (behind HTTPS). Default false.
  */
-export function createApp({ gallery, sessions, secureCookies = false }) {
+export async function createApp({ gallery, sessions, secureCookies = false }) {
+  requireBuiltElements();
+  const script = await bundleBrowserScript(join(here, '..', 'public', 'app.js'));
+
   const handler = createGalleryHandler(gallery, {
     basePath: '/api/gallery',
     // Every read and write of the API is scoped to this owner; no session → 401.
@@ -60,9 +64,9 @@ export function createApp({ gallery, sessions, secureCookies = false }) {
     res.json({ name });
   });
 
-  // The browser client (and its shared chunks) from the built package, for the page's import map.
-  app.use('/vendor/core', express.static(coreDistDir(), { index: false, fallthrough: false }));
-  app.use(express.static(join(here, '..', 'public')));
+  // The page's script, bundled at start (app.js imports @video-gallery/elements), then the static files.
+  app.use(serveBundle(script));
+  app.use(express.static(join(here, '..', 'public'), { index: ['index.html'] }));
 
   return { app, handler };
 }

@@ -36,15 +36,25 @@ describe.skipIf(!ffmpeg)('examples/express', () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('serves the page, the built browser client and the session endpoint', async () => {
+  it('serves the page and its script: @video-gallery/elements bundled for the browser at start', async () => {
     const page = await fetch(`${app.origin}/`);
     expect(page.status).toBe(200);
     const html = await page.text();
-    expect(html).toContain('"@video-gallery/core/client": "/vendor/core/client/index.js"');
-    const client = await fetch(`${app.origin}/vendor/core/client/index.js`);
-    expect(client.status).toBe(200);
-    expect(client.headers.get('content-type')).toMatch(/javascript/);
-    expect(await client.text()).toContain('RemoteGallery');
+    expect(html).toContain('<video-gallery');
+    expect(html).toContain('<generate-form>');
+    const script = await fetch(`${app.origin}/app.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    const etag = script.headers.get('etag');
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const code = await script.text();
+    // One file with everything the page needs: both elements, lit, and the browser client (no bare imports left).
+    expect(code).toContain('customElements');
+    expect(code).toContain('Video-Gallery-Request');
+    expect(code).not.toMatch(/from\s*["'](lit|@lit\/context|@video-gallery\/[\w/-]+)["']/);
+    expect(code).toMatch(/\/\/# sourceMappingURL=app\.js\.map\s*$/);
+    expect((await fetch(`${app.origin}/app.js.map`)).status).toBe(200);
+    expect((await fetch(`${app.origin}/app.js`, { headers: { 'if-none-match': etag! } })).status).toBe(304);
     expect(await (await fetch(`${app.origin}/auth/me`)).json()).toEqual({ name: null });
     const cookie = await signIn(app.origin, 'carol');
     expect(await (await fetch(`${app.origin}/auth/me`, { headers: { cookie } })).json()).toEqual({ name: 'carol' });
