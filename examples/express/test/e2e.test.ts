@@ -7,11 +7,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFfmpeg, findFfprobe } from '@video-gallery/core/node';
-import { chromiumArgs, chromiumMissing, chromiumPath } from '../../../scripts/chromium.mjs';
+import { chromiumMissing } from '../../../scripts/chromium.mjs';
 import { repoRoot, requireBuiltPackages, startApp, type RunningApp } from './app-flow.js';
+import { firstCard, generate, launchChromium, signInInBrowser, watchFirstCard } from './browser-flow.js';
 
 const exampleDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ffmpeg = await findFfmpeg().catch(() => null);
@@ -22,31 +23,6 @@ if (missing) console.warn(`\n⚠ SKIP examples/express end-to-end: ${missing}\n`
 
 const updateScreenshots = process.env.VG_UPDATE_SCREENSHOTS === '1';
 const imagesDir = join(repoRoot, 'docs/images');
-
-/** The first card of the grid (newest first), and its status as its `part` attribute says (`card card-<status>`). */
-const firstCard = (page: Page): Locator => page.locator('video-gallery [role="gridcell"]').first();
-async function cardStatus(card: Locator): Promise<string | null> {
-  const part = await card.getAttribute('part', { timeout: 1000 }).catch(() => null);
-  return /card-(\w+)/.exec(part ?? '')?.[1] ?? null;
-}
-
-async function signIn(page: Page, origin: string, name: string): Promise<void> {
-  await page.goto(origin);
-  await page.getByLabel('Name').fill(name);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect.poll(() => page.locator('#account').textContent()).toContain(`Signed in as ${name}`);
-}
-
-/** Fills the prompt of <generate-form> (playwright's locators pierce open shadow roots) and submits. */
-async function generate(page: Page, prompt: string, options: { duration?: string; aspectRatio?: string } = {}): Promise<void> {
-  const form = page.locator('generate-form');
-  await form.getByRole('textbox', { name: 'Prompt' }).fill(prompt);
-  if (options.duration) await form.locator('select[name="durationSeconds"]').selectOption(options.duration);
-  if (options.aspectRatio) await form.locator('select[name="aspectRatio"]').selectOption(options.aspectRatio);
-  const submit = form.locator('button[part="submit"]');
-  await expect.poll(() => submit.isEnabled()).toBe(true);
-  await submit.click();
-}
 
 describe.skipIf(missing !== null)('examples/express in Chromium (end to end)', () => {
   let app: RunningApp;
@@ -69,7 +45,7 @@ describe.skipIf(missing !== null)('examples/express in Chromium (end to end)', (
       env: { PORT: '0', HOST: '127.0.0.1', VIDEO_GALLERY_DATA_DIR: dataDir, SESSION_SECRET: 'e2e-secret', VIDEO_GALLERY_LOCAL_LATENCY_MS: '1500' },
       ready: /listening on (http:\/\/127\.0\.0\.1:\d+)/,
     });
-    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, colorScheme: 'light' });
     page = await context.newPage();
     page.on('console', (message) => {
@@ -88,7 +64,7 @@ describe.skipIf(missing !== null)('examples/express in Chromium (end to end)', (
   });
 
   it('signs in and shows the empty gallery with the form inside it', async () => {
-    await signIn(page, app.origin, 'erin');
+    await signInInBrowser(page, app.origin, 'erin');
     // The form has loaded the capabilities: the local renderer's durations (1 to 10 s) are offered. (With one
     // provider and one model, the form shows no provider or model picker.)
     const durations = page.locator('generate-form select[name="durationSeconds"] option');
@@ -98,22 +74,14 @@ describe.skipIf(missing !== null)('examples/express in Chromium (end to end)', (
   });
 
   it('generates: the card goes from queued to ready, live', async () => {
-    const seen: string[] = [];
     await generate(page, 'A paper boat drifting across a calm lake at sunset', { duration: '3' });
-    const card = firstCard(page);
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      const status = await cardStatus(card);
-      if (status && seen.at(-1) !== status) seen.push(status);
-      if (status === 'ready' || status === 'failed' || Date.now() > deadline) break;
-      await page.waitForTimeout(50);
-    }
+    const seen = await watchFirstCard(page, 90_000);
     expect(seen.at(-1), `statuses seen: ${seen.join(' → ')}`).toBe('ready');
     // The card appeared at once, before the job ran (the form's new job is inserted, not waited for).
     expect(['queued', 'submitting'], `statuses seen: ${seen.join(' → ')}`).toContain(seen[0]);
     expect(seen.length, `statuses seen: ${seen.join(' → ')}`).toBeGreaterThan(1);
     // A ready card has its poster (the thumbnail ffmpeg made).
-    const poster = card.locator('img[part~="thumbnail"]');
+    const poster = firstCard(page).locator('img[part~="thumbnail"]');
     await expect.poll(() => poster.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), { timeout: 15_000 }).toBe(true);
   }, 120_000);
 

@@ -6,7 +6,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFfmpeg } from '@video-gallery/core/node';
+import { chromiumMissing } from '../../../scripts/chromium.mjs';
 import { freePort, generateWatchDelete, requireBuiltPackages, signIn, startApp, type RunningApp } from '../../express/test/app-flow.js';
+import { firstCard, generate, launchChromium, signInInBrowser, watchFirstCard } from '../../express/test/browser-flow.js';
 
 const exampleDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ffmpeg = await findFfmpeg().catch(() => null);
@@ -63,12 +65,15 @@ describe.skipIf(!ffmpeg)('examples/sveltekit', () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('renders the sign-in page on the server and the signed-in page after sign-in; RemoteGallery is only in the browser build', async () => {
+  it('renders the sign-in page on the server and the elements after sign-in; the client code is only in the browser build', async () => {
     const anonymous = await (await fetch(`${app.origin}/`)).text();
     expect(anonymous).toContain('action="/auth/sign-in"');
     const cookie = await signIn(app.origin, 'carol');
     const page = await (await fetch(`${app.origin}/`, { headers: { cookie } })).text();
     expect(page).toContain('Signed in as carol');
+    // The server renders the tags; the browser upgrades them (the elements are imported in onMount).
+    expect(page).toMatch(/<video-gallery[^>]*src="\/api\/gallery"/);
+    expect(page).toContain('<generate-form');
     const clientFiles = filesUnder(join(exampleDir, 'build/client')).filter((f) => f.endsWith('.js'));
     expect(clientFiles.some((f) => readFileSync(f, 'utf8').includes('Video-Gallery-Request'))).toBe(true);
     const serverFiles = filesUnder(join(exampleDir, 'build/server')).filter((f) => f.endsWith('.js'));
@@ -78,6 +83,28 @@ describe.skipIf(!ffmpeg)('examples/sveltekit', () => {
   it('generates, plays (Range), hides from other users and deletes a video', async () => {
     await generateWatchDelete(app.origin);
   });
+
+  const noBrowser = chromiumMissing('the SvelteKit in-browser test is');
+  if (noBrowser) console.warn(`\n⚠ ${noBrowser}\n`);
+  it.skipIf(noBrowser !== null)('in Chromium: the elements upgrade after hydration, and a job from the form becomes a ready card', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(String(error)));
+      await signInInBrowser(page, app.origin, 'frank');
+      await expect.poll(() => page.locator('generate-form select[name="durationSeconds"] option').count(), { timeout: 15_000 }).toBe(10);
+      await generate(page, 'A red fox trotting through fresh snow', { duration: '1' });
+      const seen = await watchFirstCard(page, 60_000);
+      expect(seen.at(-1), `statuses seen: ${seen.join(' → ')}`).toBe('ready');
+      // The page listens to the elements' bubbling events.
+      expect(await page.locator('.notice').textContent()).toBe('Started: A red fox trotting through fresh snow');
+      await expect.poll(() => firstCard(page).locator('img[part~="thumbnail"]').evaluate((img: HTMLImageElement) => img.naturalWidth), { timeout: 15_000 }).toBeGreaterThan(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 
   it('shuts down gracefully on SIGTERM even with an open event stream', async () => {
     const cookie = await signIn(app.origin, 'dave');
