@@ -2,6 +2,7 @@
 export interface TemplatePluginBuild {
   onLoad(options: { filter: RegExp }, callback: (args: { path: string }) => Promise<{ contents: string; loader: 'ts' } | undefined>): void;
 }
-export function squeeze(text: string, tag: 'html' | 'css'): string;
+/** `first` / `last`: the chunk starts / ends the template (its outer whitespace goes). */
+export function squeeze(text: string, tag: 'html' | 'css', first?: boolean, last?: boolean): string;
 export function minifyTemplates(source: string): string;
 export function minifyTemplatesPlugin(filter?: RegExp): { name: string; setup(build: TemplatePluginBuild): void };

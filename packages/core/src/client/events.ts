@@ -1,6 +1,6 @@
 // The live part of RemoteGallery: one reconnecting event stream (fetch streaming, or an injected EventSource).
 import { GalleryError } from '../errors.js';
-import { type Http } from './http.js';
+import { reasonOf, type Http } from './http.js';
 import { SseParser, type SseMessage } from './sse.js';
 
 /** The parts of the standard `EventSource` RemoteGallery uses. */
@@ -120,7 +120,7 @@ export class EventStream {
     const generation = ++this.#generation;
     const current = () => this.#running && generation === this.#generation;
     this.#o.onState({ status: 'connecting', attempt: this.#attempt });
-    const handlers = {
+    const handlers: Handlers = {
       open: (resumed: boolean) => {
         if (!current()) return;
         const missedEvents = this.#wasOpen && !resumed;
@@ -179,7 +179,7 @@ export class EventStream {
       const type = response.headers.get('content-type') ?? '';
       if (!EVENT_STREAM.test(type) || !response.body) {
         await response.body?.cancel();
-        throw new GalleryError('unsupported', `GET ${this.#o.path}: expected an event stream but got ${type || 'no content type'}; is baseUrl pointing at the gallery handler?`, { status: response.status, retryable: false });
+        throw new GalleryError('unsupported', `GET ${this.#o.path}: got ${type || 'no content type'}, not an event stream: check that baseUrl points at the gallery handler.`, { status: response.status, retryable: false });
       }
       // The server answers a Last-Event-ID it cannot resume from with a `reset` event of its own.
       on.open(headers['Last-Event-ID'] !== undefined);
@@ -205,7 +205,7 @@ export class EventStream {
       clearTimeout(idle);
       idle = setTimeout(() => {
         controller.abort();
-        on.end(new GalleryError('timeout', `The event stream was silent for ${idleMs} ms (no heartbeat); reconnecting.`, { retryable: true }));
+        on.end(new GalleryError('timeout', `Event stream silent for ${idleMs} ms (no heartbeat); reconnecting.`, { retryable: true }));
       }, idleMs);
     };
     armIdle();
@@ -214,7 +214,7 @@ export class EventStream {
       (error: unknown) => {
         clearTimeout(idle);
         if (controller.signal.aborted) return;
-        on.end(GalleryError.isInstance(error) ? error : new GalleryError('storage_failed', `The event stream broke: ${error instanceof Error ? error.message : String(error)}.`, { cause: error, retryable: true }));
+        on.end(GalleryError.isInstance(error) ? error : new GalleryError('storage_failed', `Event stream broke: ${reasonOf(error)}.`, { cause: error, retryable: true }));
       },
     );
     return {
@@ -254,7 +254,7 @@ export class EventStream {
         return;
       }
       source.close();
-      on.end(new GalleryError('storage_failed', 'The event stream was refused or broke, and the EventSource gave up.', { retryable: true }));
+      on.end(new GalleryError('storage_failed', 'Event stream refused or broke; the EventSource gave up.', { retryable: true }));
     };
     return { close: () => source.close() };
   }

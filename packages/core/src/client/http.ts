@@ -60,24 +60,23 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 const CODES = new Set<string>(GALLERY_ERROR_CODES);
 const TIMEOUT = Symbol('timeout');
 
+const STATUS_CODES: Record<number, GalleryErrorCode> = {
+  401: 'auth_failed', 403: 'forbidden', 404: 'not_found', 410: 'not_found', 405: 'unsupported', 501: 'unsupported',
+  408: 'timeout', 504: 'timeout', 409: 'conflict', 412: 'conflict', 429: 'rate_limited',
+};
+
 /** The code for an error response that carried no `{ error: { code } }` body (a proxy page, for example). */
 export function codeForStatus(status: number): GalleryErrorCode {
-  switch (status) {
-    case 401: return 'auth_failed';
-    case 403: return 'forbidden';
-    case 404: case 410: return 'not_found';
-    case 405: case 501: return 'unsupported';
-    case 408: case 504: return 'timeout';
-    case 409: case 412: return 'conflict';
-    case 429: return 'rate_limited';
-    default: return status >= 500 ? 'storage_failed' : 'invalid_input';
-  }
+  return STATUS_CODES[status] ?? (status >= 500 ? 'storage_failed' : 'invalid_input');
 }
+
+/** `value` when it is a string, else undefined. */
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /** `Retry-After` as milliseconds (delta seconds or an HTTP date), or undefined. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const trimmed = value.trim();
+  const trimmed = value?.trim();
+  if (!trimmed) return undefined;
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
   const at = Date.parse(trimmed);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
@@ -94,36 +93,26 @@ export async function errorFromResponse(response: Response, what: string): Promi
   } catch {
     body = undefined;
   }
-  const error = typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined;
-  if (typeof error === 'object' && error !== null) {
-    const e = error as Record<string, unknown>;
-    if (typeof e.code === 'string' && CODES.has(e.code)) {
-      const message = typeof e.message === 'string' && e.message ? e.message : `${what} failed with HTTP ${status}.`;
-      const retryAfter = typeof e.retryAfterMs === 'number' ? e.retryAfterMs : retryAfterMs;
-      return new GalleryError(e.code as GalleryErrorCode, message, {
-        status,
-        ...(typeof e.field === 'string' ? { field: e.field } : {}),
-        ...(typeof e.retryable === 'boolean' ? { retryable: e.retryable } : {}),
-        ...(typeof e.providerCode === 'string' ? { providerCode: e.providerCode } : {}),
-        ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
-      });
-    }
+  const e: Record<string, unknown> = Object((body as { error?: unknown } | null)?.error);
+  const message = str(e.message);
+  if (typeof e.code === 'string' && CODES.has(e.code)) {
+    return new GalleryError(e.code as GalleryErrorCode, message || `${what} failed with HTTP ${status}.`, {
+      status,
+      field: str(e.field),
+      retryable: typeof e.retryable === 'boolean' ? e.retryable : undefined,
+      providerCode: str(e.providerCode),
+      retryAfterMs: typeof e.retryAfterMs === 'number' ? e.retryAfterMs : retryAfterMs,
+    });
   }
-  const code = codeForStatus(status);
   // A JSON error with a code outside GalleryErrorCode (the handler's `internal_error`): keep the server's message.
-  const serverMessage = typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string'
-    ? (error as { message: string }).message : undefined;
-  const message = serverMessage || `${what} failed with HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}; the response carried no gallery error (is baseUrl pointing at the gallery handler?).`;
-  return new GalleryError(code, message, {
-    status,
-    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-  });
+  return new GalleryError(codeForStatus(status), message || `${what} failed with HTTP ${status}, not a gallery error: check that baseUrl points at the gallery handler.`, { status, retryAfterMs });
 }
 
-function networkError(what: string, url: string, cause: unknown): GalleryError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new GalleryError('storage_failed', `${what}: could not reach the gallery server at ${url} (${reason}). Check the network and the client's baseUrl.`, { cause, retryable: true });
-}
+/** The message of anything thrown. */
+export const reasonOf = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause));
+
+/** A `cancelled` error: the caller's signal aborted `what`. */
+const aborted = (what: string, cause: unknown): GalleryError => new GalleryError('cancelled', `${what} was aborted.`, { cause, retryable: false });
 
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('The operation was aborted.', 'AbortError');
@@ -146,9 +135,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** Joins a base URL (absolute, or relative like `/api/gallery`) with a path and query without needing a document base. */
 export function joinUrl(baseUrl: string, path: string, query?: URLSearchParams): string {
-  const base = baseUrl.replace(/\/+$/, '');
-  const search = query && [...query.keys()].length > 0 ? `?${query.toString()}` : '';
-  return `${base}${path}${search}`;
+  const search = query ? `${query}` : '';
+  return `${baseUrl.replace(/\/+$/, '')}${path}${search && `?${search}`}`;
 }
 
 /** The small HTTP client RemoteGallery is built on. */
@@ -197,9 +185,9 @@ export class Http {
           if (error.status !== undefined || attempt >= limit || !error.retryable) throw error;
           failure = error;
         } else if (request.signal?.aborted) {
-          throw new GalleryError('cancelled', `${what} was aborted.`, { cause: error, retryable: false });
+          throw aborted(what, error);
         } else {
-          failure = networkError(what, url, error);
+          failure = new GalleryError('storage_failed', `${what}: could not reach ${url} (${reasonOf(error)}); check the network and baseUrl.`, { cause: error, retryable: true });
           if (attempt >= limit) throw failure;
         }
       }
@@ -209,7 +197,7 @@ export class Http {
       try {
         await sleep(wait, request.signal);
       } catch (error) {
-        throw new GalleryError('cancelled', `${what} was aborted.`, { cause: error, retryable: false });
+        throw aborted(what, error);
       }
     }
   }
@@ -238,7 +226,7 @@ export class Http {
       return await this.#options.fetch(url, { ...init, signal: controller.signal });
     } catch (error) {
       if (controller.signal.reason === TIMEOUT) {
-        throw new GalleryError('timeout', `${request.method} ${request.path}: the gallery server did not answer within ${timeoutMs} ms.`, { cause: error, retryable: true });
+        throw new GalleryError('timeout', `${request.method} ${request.path}: no answer within ${timeoutMs} ms.`, { cause: error, retryable: true });
       }
       throw error;
     } finally {

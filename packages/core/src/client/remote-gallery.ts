@@ -99,15 +99,12 @@ const MAX_KNOWN = 2000;
 const MAX_ETAGS = 500;
 
 function resolveRetry(option: RemoteGalleryOptions['retry']): Required<RetryOptions> {
-  if (option === false) return { ...DEFAULT_RETRY, limit: 0 };
-  if (option === undefined) return { ...DEFAULT_RETRY };
-  if (typeof option === 'number') return { ...DEFAULT_RETRY, limit: option };
-  return { ...DEFAULT_RETRY, ...option };
+  return { ...DEFAULT_RETRY, ...(option === false ? { limit: 0 } : typeof option === 'number' ? { limit: option } : option) };
 }
 
 function idOf(entry: { id: string } | string): string {
   const id = typeof entry === 'string' ? entry : entry?.id;
-  if (typeof id !== 'string' || id.length === 0) throw new GalleryError('invalid_input', 'id: must be an entry or a non-empty entry id.', { field: 'id', retryable: false });
+  if (typeof id !== 'string' || !id) throw new GalleryError('invalid_input', 'id: pass an entry or a non-empty entry id.', { field: 'id', retryable: false });
   return id;
 }
 
@@ -136,7 +133,7 @@ async function readJson<T>(response: Response, what: string): Promise<T> {
   try {
     return (await response.json()) as T;
   } catch (error) {
-    throw new GalleryError('storage_failed', `${what}: the server's answer was not JSON; is baseUrl pointing at the gallery handler?`, { cause: error, status: response.status });
+    throw new GalleryError('storage_failed', `${what}: the answer was not JSON: check that baseUrl points at the gallery handler.`, { cause: error, status: response.status });
   }
 }
 
@@ -166,7 +163,7 @@ export class RemoteGallery {
   constructor(options: RemoteGalleryOptions = {}) {
     this.baseUrl = options.baseUrl ?? '/api/gallery';
     if (typeof this.baseUrl !== 'string' || this.baseUrl.length === 0) {
-      throw new GalleryError('invalid_input', 'baseUrl: must be the URL the gallery handler is mounted at, for example "/api/gallery".', { field: 'baseUrl', retryable: false });
+      throw new GalleryError('invalid_input', 'baseUrl: set it to where the gallery handler is mounted, e.g. "/api/gallery".', { field: 'baseUrl', retryable: false });
     }
     const fetchImpl = options.fetch ?? ((input: string, init?: RequestInit) => globalThis.fetch(input, init));
     this.#http = new Http({
@@ -206,7 +203,7 @@ export class RemoteGallery {
   /** Providers and their models' capabilities (fetched once, then cached; `refresh: true` fetches again). */
   capabilities(options: RequestOptions & { refresh?: boolean } = {}): Promise<CapabilitiesResponse> {
     if (!this.#capabilities || options.refresh) {
-      const pending = this.#json<CapabilitiesResponse>({ method: 'GET', path: '/capabilities', idempotent: true, ...signalOf(options) }, 'capabilities');
+      const pending = this.#json<CapabilitiesResponse>({ method: 'GET', path: '/capabilities', idempotent: true, signal: options.signal });
       this.#capabilities = pending;
       pending.catch(() => {
         if (this.#capabilities === pending) this.#capabilities = null;
@@ -221,16 +218,16 @@ export class RemoteGallery {
    * retrying is safe.
    */
   async generate(request: RemoteGenerateRequest, options: RemoteGenerateOptions = {}): Promise<RemoteEntry> {
-    if (typeof request !== 'object' || request === null) throw new GalleryError('invalid_input', 'generate: request must be an object with at least a prompt.', { retryable: false });
+    if (typeof request !== 'object' || request === null) throw new GalleryError('invalid_input', 'generate: pass a request object with at least a prompt.', { retryable: false });
     const idempotencyKey = options.idempotencyKey ?? randomKey();
     const { image, lastFrame, ...fields } = request;
     const imageBlob = image === undefined ? null : asBlob(image);
     const lastFrameBlob = lastFrame === undefined ? null : asBlob(lastFrame);
     const headers = { 'Idempotency-Key': idempotencyKey };
-    const signal = signalOf(options);
+    const signal = options.signal;
     if (imageBlob || lastFrameBlob) {
       if ((image !== undefined && !imageBlob) || (lastFrame !== undefined && !lastFrameBlob)) {
-        throw new GalleryError('invalid_input', 'image: an image URL cannot be combined with an uploaded image in one request; upload both or pass both as URLs.', { field: image !== undefined && !imageBlob ? 'image' : 'lastFrame', retryable: false });
+        throw new GalleryError('invalid_input', 'image: upload both images or pass both as URLs, not one of each.', { field: image !== undefined && !imageBlob ? 'image' : 'lastFrame', retryable: false });
       }
       const form = new FormData();
       for (const [name, value] of Object.entries(fields)) {
@@ -238,9 +235,9 @@ export class RemoteGallery {
       }
       if (imageBlob) form.set('image', imageBlob, fileName(imageBlob, 'image'));
       if (lastFrameBlob) form.set('lastFrame', lastFrameBlob, fileName(lastFrameBlob, 'last-frame'));
-      return this.#json({ method: 'POST', path: '/generations', form, headers, idempotent: true, ...signal }, 'generate');
+      return this.#json({ method: 'POST', path: '/generations', form, headers, idempotent: true, signal });
     }
-    return this.#json({ method: 'POST', path: '/generations', json: request, headers, idempotent: true, ...signal }, 'generate');
+    return this.#json({ method: 'POST', path: '/generations', json: request, headers, idempotent: true, signal });
   }
 
   /** One entry, or `null` when it does not exist or belongs to someone else. Revalidates with `If-None-Match`. */
@@ -248,7 +245,7 @@ export class RemoteGallery {
     const key = idOf(id);
     const cached = this.#etags.get(key);
     const response = await this.#http.send({
-      method: 'GET', path: entryPath(key), idempotent: true, passStatuses: [304, 404], ...signalOf(options),
+      method: 'GET', path: entryPath(key), idempotent: true, passStatuses: [304, 404], signal: options.signal,
       ...(cached ? { headers: { 'If-None-Match': cached.etag } } : {}),
     });
     if (response.status === 404) {
@@ -257,7 +254,7 @@ export class RemoteGallery {
       return null;
     }
     if (response.status === 304 && cached) return cached.entry;
-    const entry = await readJson<RemoteEntry>(response, 'get');
+    const entry = await readJson<RemoteEntry>(response, `GET ${entryPath(key)}`);
     const etag = response.headers.get('etag');
     this.#etags.delete(key);
     if (etag) {
@@ -270,37 +267,35 @@ export class RemoteGallery {
   /** A page of entries, newest first by default: `{ items, total, nextCursor }`. */
   async list(query: RemoteListQuery = {}, options: RequestOptions = {}): Promise<ListResponse<RemoteEntry>> {
     const params = new URLSearchParams();
-    if (query.limit !== undefined) params.set('limit', String(query.limit));
-    if (query.cursor !== undefined) params.set('cursor', query.cursor);
-    if (query.status !== undefined && query.status.length > 0) params.set('status', query.status.join(','));
-    if (query.q !== undefined && query.q !== '') params.set('q', query.q);
-    if (query.favorite !== undefined) params.set('favorite', String(query.favorite));
-    if (query.visibility !== undefined) params.set('visibility', query.visibility);
-    if (query.sort !== undefined) params.set('sort', query.sort);
-    return this.#json({ method: 'GET', path: '/generations', query: params, idempotent: true, ...signalOf(options) }, 'list');
+    for (const key of ['limit', 'cursor', 'status', 'q', 'favorite', 'visibility', 'sort'] as const) {
+      // An array (status) as a comma-separated list; an empty value (no status, no search) is no filter.
+      const value = `${query[key] ?? ''}`;
+      if (value) params.set(key, value);
+    }
+    return this.#json({ method: 'GET', path: '/generations', query: params, idempotent: true, signal: options.signal });
   }
 
   /** Changes `favorite`, `caption` or `visibility`. */
   update(id: string, patch: UpdatePatch, options: RequestOptions = {}): Promise<RemoteEntry> {
-    return this.#json({ method: 'PATCH', path: entryPath(idOf(id)), json: patch, idempotent: true, ...signalOf(options) }, 'update');
+    return this.#json({ method: 'PATCH', path: entryPath(idOf(id)), json: patch, idempotent: true, signal: options.signal });
   }
 
   /** Deletes the entry with its video and thumbnail. */
   async delete(id: string, options: RequestOptions = {}): Promise<void> {
     const key = idOf(id);
-    const response = await this.#http.send({ method: 'DELETE', path: entryPath(key), idempotent: true, passStatusesOnRetry: [404], ...signalOf(options) });
+    const response = await this.#http.send({ method: 'DELETE', path: entryPath(key), idempotent: true, passStatusesOnRetry: [404], signal: options.signal });
     await response.body?.cancel();
     this.#etags.delete(key);
   }
 
   /** Re-queues a `failed` or `cancelled` job (a new paid submission). */
   retry(id: string, options: RequestOptions = {}): Promise<RemoteEntry> {
-    return this.#json({ method: 'POST', path: entryPath(idOf(id), '/retry'), idempotent: false, ...signalOf(options) }, 'retry');
+    return this.#json({ method: 'POST', path: entryPath(idOf(id), '/retry'), idempotent: false, signal: options.signal });
   }
 
   /** Cancels a job that has not reached the download; `providerCancelled` says whether the provider stopped too. */
   cancel(id: string, options: RequestOptions = {}): Promise<RemoteEntry & { providerCancelled: boolean }> {
-    return this.#json({ method: 'POST', path: entryPath(idOf(id), '/cancel'), idempotent: false, ...signalOf(options) }, 'cancel');
+    return this.#json({ method: 'POST', path: entryPath(idOf(id), '/cancel'), idempotent: false, signal: options.signal });
   }
 
   /**
@@ -382,25 +377,11 @@ export class RemoteGallery {
   }
 
   #emit<K extends EventName>(event: K, ...args: RemoteGalleryEvents[K]): void {
-    const set = this.#listeners.get(event);
-    if (!set) return;
-    for (const listener of [...set]) {
-      try {
-        (listener as unknown as Listener<K>)(...args);
-      } catch (error) {
-        reportLater(error);
-      }
-    }
+    callAll(this.#listeners.get(event), args);
   }
 
   #change(change: RemoteChange): void {
-    for (const listener of [...this.#changeListeners]) {
-      try {
-        listener(change);
-      } catch (error) {
-        reportLater(error);
-      }
-    }
+    callAll(this.#changeListeners, [change]);
   }
 
   #onMessage(message: SseMessage): void {
@@ -431,14 +412,9 @@ export class RemoteGallery {
     if (TERMINAL.has(entry.status) && (!previous || !TERMINAL.has(previous.status))) this.#emit('job-end', entry);
   }
 
-  async #json<T>(request: Parameters<Http['send']>[0], what: string): Promise<T> {
-    const response = await this.#http.send(request);
-    return readJson<T>(response, what);
+  async #json<T>(request: Parameters<Http['send']>[0]): Promise<T> {
+    return readJson<T>(await this.#http.send(request), `${request.method} ${request.path}`);
   }
-}
-
-function signalOf(options: { signal?: AbortSignal }): { signal?: AbortSignal } {
-  return options.signal ? { signal: options.signal } : {};
 }
 
 function fileName(blob: Blob, fallback: string): string {
@@ -453,10 +429,18 @@ function mediaQuery(entry: { attempt?: unknown } | string, download: boolean): U
   return query;
 }
 
-function reportLater(error: unknown): void {
-  setTimeout(() => {
-    throw error;
-  }, 0);
+/** Calls each listener (a copy of the set: listeners may remove themselves); one that throws does not stop the others. */
+function callAll(listeners: Set<AnyListener> | Set<(change: RemoteChange) => void> | undefined, args: unknown[]): void {
+  for (const listener of [...(listeners ?? [])]) {
+    try {
+      (listener as AnyListener)(...args);
+    } catch (error) {
+      // Reported as uncaught, after the others ran.
+      setTimeout(() => {
+        throw error;
+      });
+    }
+  }
 }
 
 /** Reads one stream message as a change: `event: create|update|delete`, data `{ type, entry }` (or the bare entry). */

@@ -1,12 +1,13 @@
 import { ContextConsumer } from '@lit/context';
 import type { ModelCapabilities } from '@video-gallery/core';
-import { GalleryError, RemoteGallery } from '@video-gallery/core/client';
+import { GalleryError, type RemoteGallery } from '@video-gallery/core/client';
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { live } from 'lit/directives/live.js';
 import type { GalleryCapabilities, GalleryClient } from '../shared/client.js';
 import { galleryClientContext } from '../shared/context.js';
-import { emit } from '../shared/events.js';
+import { emit, emitError } from '../shared/events.js';
 import { costText, errorText } from '../shared/format.js';
+import { live } from '../shared/live.js';
+import { localeOf, options, remoteFor } from '../shared/util.js';
 import { defaultFormStrings, mergeStrings, type FormStrings, type StringsOverride } from '../shared/strings.js';
 import { fitValues, imageProblem, modelsOf, toRequest, validateValues, type FieldErrors, type FormField, type FormValues } from './form-model.js';
 import { formStyles } from './generate-form.styles.js';
@@ -173,10 +174,10 @@ export class GenerateFormElement extends LitElement {
     const providers = this.#capabilities!.providers;
     const models = modelsOf(this.#capabilities, values.provider);
     const modes = model.modes.filter((m): m is 'text' | 'image' => m === 'text' || m === 'image');
-    const cost = costText(model, values.durationSeconds, this.closest('[lang]')?.getAttribute('lang') || undefined);
+    const cost = costText(model, values.durationSeconds, localeOf(this));
     const promptLength = values.prompt.trim().length;
     const more = model.negativePrompt || model.seed || model.audio === 'optional';
-    return html`<form part="form" class="form" novalidate aria-label=${s.form} aria-busy=${this.#submitting ? 'true' : 'false'}
+    return html`<form part="form" class="form" novalidate aria-label=${s.form} aria-busy=${this.#submitting}
         @submit=${this.#onSubmit} @input=${this.#onInput} @change=${this.#onInput}>
       ${providers.length > 1 || models.length > 1 ? html`<div class="row">
         ${providers.length > 1 ? this.#select('provider', s.provider, providers.map((p) => [p.id, p.id]), values.provider, errors) : nothing}
@@ -190,7 +191,7 @@ export class GenerateFormElement extends LitElement {
       <div part="field" class="field">
         <label part="label" for="prompt">${s.prompt}</label>
         <textarea part="prompt" id="prompt" name="prompt" rows="3" required placeholder=${s.promptPlaceholder} .value=${live(values.prompt)}
-          aria-invalid=${this.#error('prompt', errors) ? 'true' : 'false'} aria-describedby="prompt-counter prompt-error"></textarea>
+          aria-invalid=${!!this.#error('prompt', errors)} aria-describedby="prompt-counter prompt-error"></textarea>
         <div class="hint"><span part="counter" id="prompt-counter" class=${promptLength > model.maxPromptLength ? 'err' : 'muted'}>
           ${s.promptCount(promptLength, model.maxPromptLength)}</span></div>
         ${this.#errorText('prompt', errors)}
@@ -206,14 +207,14 @@ export class GenerateFormElement extends LitElement {
         ${model.negativePrompt ? html`<div part="field" class="field">
           <label part="label" for="negativePrompt">${s.negativePrompt}</label>
           <textarea id="negativePrompt" name="negativePrompt" rows="2" .value=${live(values.negativePrompt)}
-            aria-invalid=${this.#error('negativePrompt', errors) ? 'true' : 'false'} aria-describedby="negativePrompt-error"></textarea>
+            aria-invalid=${!!this.#error('negativePrompt', errors)} aria-describedby="negativePrompt-error"></textarea>
           ${this.#errorText('negativePrompt', errors)}
         </div>` : nothing}
         <div class="row">
           ${model.seed ? html`<div part="field" class="field">
             <label part="label" for="seed">${s.seed}</label>
             <input id="seed" name="seed" type="number" inputmode="numeric" step="1" min=${model.seed.min} max=${model.seed.max}
-              placeholder=${s.seedPlaceholder} .value=${live(values.seed)} aria-invalid=${this.#error('seed', errors) ? 'true' : 'false'} aria-describedby="seed-error">
+              placeholder=${s.seedPlaceholder} .value=${live(values.seed)} aria-invalid=${!!this.#error('seed', errors)} aria-describedby="seed-error">
             ${this.#errorText('seed', errors)}
           </div>` : nothing}
           ${model.audio === 'optional' ? html`<label class="check"><input type="checkbox" name="audio" .checked=${live(values.audio)}>${s.audio}</label>` : nothing}
@@ -228,12 +229,12 @@ export class GenerateFormElement extends LitElement {
     </form>`;
   }
 
-  #select(name: FormField, label: string, options: [string, string][], value: string, errors: FieldErrors): TemplateResult {
+  #select(name: FormField, label: string, list: [string, string][], value: string, errors: FieldErrors): TemplateResult {
     const error = this.#error(name, errors);
     return html`<div part="field" class="field">
       <label part="label" for=${name}>${label}</label>
-      <select id=${name} name=${name} aria-invalid=${error ? 'true' : 'false'} aria-describedby="${name}-error">
-        ${options.map(([id, text]) => html`<option value=${id} ?selected=${id === value}>${text}</option>`)}
+      <select id=${name} name=${name} aria-invalid=${!!error} aria-describedby="${name}-error">
+        ${options(list, value)}
       </select>
       ${this.#errorText(name, errors)}
     </div>`;
@@ -249,7 +250,7 @@ export class GenerateFormElement extends LitElement {
           <button type="button" @click=${() => this.#setImage(null)}>${s.removeImage}</button>`
           : html`<span>${s.dropImage}</span>`}
         <label class="btn">${s.chooseImage}<input class="sr" type="file" name="image" accept=${accept} aria-labelledby="image-label"
-          aria-invalid=${this.#error('image', errors) ? 'true' : 'false'} aria-describedby="image-error"></label>
+          aria-invalid=${!!this.#error('image', errors)} aria-describedby="image-error"></label>
       </div>
       ${this.#errorText('image', errors)}
     </div>`;
@@ -410,9 +411,7 @@ export class GenerateFormElement extends LitElement {
         const message = (error as GalleryError).message;
         this.#serverErrors = { [target]: message.startsWith(`${field}: `) ? message.slice(field!.length + 2) : message };
       } else this.#formError = error;
-      const detail: { error: unknown; action: string; code?: GalleryError['code'] } = { error, action: 'generate' };
-      if (GalleryError.isInstance(error)) detail.code = error.code;
-      emit(this, 'vg-error', detail);
+      emitError(this, error, 'generate');
     } finally {
       this.#submitting = false;
       this.requestUpdate();
@@ -439,10 +438,7 @@ export class GenerateFormElement extends LitElement {
 
   #syncClient(): void {
     let client: GalleryClient | null = this.client ?? null;
-    if (!client && this.src) {
-      if (this.#remote?.baseUrl !== this.src) this.#remote = new RemoteGallery({ baseUrl: this.src });
-      client = this.#remote;
-    }
+    if (!client && this.src) client = this.#remote = remoteFor(this.src, this.#remote);
     client ??= this.#context.value ?? null;
     if (client === this.#client) return;
     this.#client = client;
@@ -467,9 +463,7 @@ export class GenerateFormElement extends LitElement {
     } catch (error) {
       if (client !== this.#client) return;
       this.#capabilitiesError = error;
-      const detail: { error: unknown; action: string; code?: GalleryError['code'] } = { error, action: 'capabilities' };
-      if (GalleryError.isInstance(error)) detail.code = error.code;
-      emit(this, 'vg-error', detail);
+      emitError(this, error, 'capabilities');
       this.requestUpdate();
     }
   }

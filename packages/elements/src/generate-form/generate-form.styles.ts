@@ -14,18 +14,15 @@ export const formStyles = [themeStyles, css`
   .modes label { font-weight: 400; }
   .modes input { position: absolute; opacity: 0; }
   .modes span { display: inline-block; padding: 4px 14px; border: 1px solid var(--_border); background: var(--_bg); cursor: pointer; }
-  .modes label:first-of-type span { border-radius: calc(var(--_radius) * .6) 0 0 calc(var(--_radius) * .6); }
-  .modes label:last-of-type span { border-radius: 0 calc(var(--_radius) * .6) calc(var(--_radius) * .6) 0; }
-  .modes input:checked + span { background: var(--_accent); border-color: var(--_accent); color: var(--_on-accent); }
-  .modes input:focus-visible + span { outline: 3px solid var(--_accent); outline-offset: 2px; }
+  .modes label:first-of-type span { border-radius: var(--_r) 0 0 var(--_r); }
+  .modes label:last-of-type span { border-radius: 0 var(--_r) var(--_r) 0; }
   .dropzone {
     display: flex; flex-wrap: wrap; gap: 8px; align-items: center; justify-content: center; min-height: 96px; padding: 12px;
     border: 2px dashed var(--_border); border-radius: var(--_radius); background: var(--_bg); text-align: center;
   }
   .dropzone.dragging { border-color: var(--_accent); }
   .dropzone .btn { font-weight: 400; }
-  .dropzone .btn:focus-within { outline: 3px solid var(--_accent); outline-offset: 2px; }
-  .preview { max-width: 160px; max-height: 120px; border-radius: calc(var(--_radius) * .6); object-fit: contain; }
+  .preview { max-width: 160px; max-height: 120px; border-radius: var(--_r); object-fit: contain; }
   .more summary { cursor: pointer; font-size: .9em; }
   .more[open] { display: grid; gap: 12px; }
   .check { display: inline-flex; gap: 6px; align-items: center; min-height: 32px; font-weight: 400; }

@@ -1,4 +1,5 @@
 import type { GalleryErrorCode, GenerateRequest, JobStatus } from '@video-gallery/core';
+import { GalleryError } from '@video-gallery/core/client';
 import type { GalleryItem } from './client.js';
 
 /** What went wrong, as `vg-error` reports it. */
@@ -64,4 +65,12 @@ declare global {
 /** Dispatches a bubbling, composed `vg-*` event; returns false when a listener cancelled it. */
 export function emit<K extends VgEventName>(target: EventTarget, name: K, detail: VgEventDetails[K], cancelable = false): boolean {
   return target.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true, cancelable }));
+}
+
+/** Dispatches `vg-error` for `error` (with its code when it is a `GalleryError`, and the entry it concerns, if any). */
+export function emitError(target: EventTarget, error: unknown, action: string, entry?: GalleryItem): void {
+  const detail: VgErrorDetail = { error, action };
+  if (GalleryError.isInstance(error)) detail.code = error.code;
+  if (entry) detail.entry = entry;
+  emit(target, 'vg-error', detail);
 }

@@ -49,24 +49,24 @@ function createdMs(entry: GalleryItem): number {
  */
 export class GalleryController implements ReactiveController {
   /** Loaded entries, in the query's sort order. Replaced (never mutated) on every change. */
-  items: readonly GalleryItem[] = [];
+  declare items: readonly GalleryItem[];
   /** How many entries match the query on the server, loaded or not. */
-  total = 0;
+  declare total: number;
   /** Cursor of the next page, or `null` when everything is loaded. */
-  nextCursor: string | null = null;
-  state: GalleryLoadState = 'idle';
+  declare nextCursor: string | null;
+  declare state: GalleryLoadState;
   /** True while a further page loads. */
-  loadingMore = false;
+  declare loadingMore: boolean;
   /** The last load error, or `null`. */
-  error: unknown = null;
+  declare error: unknown;
   /** True after loading a further page failed, until a load succeeds (infinite scroll stops meanwhile). */
-  moreError = false;
+  declare moreError: boolean;
   /** Providers and models, once known (for costs). */
-  capabilities: GalleryCapabilities | null = null;
+  declare capabilities: GalleryCapabilities | null;
   /** Increases with every change of the data above. */
-  revision = 0;
+  declare revision: number;
   /** Entries per page (1 to 100); used from the next load on. */
-  pageSize: number;
+  declare pageSize: number;
 
   readonly #host: ReactiveControllerHost;
   readonly #options: GalleryControllerOptions;
@@ -83,6 +83,13 @@ export class GalleryController implements ReactiveController {
   readonly #onReset = () => void this.reload();
 
   constructor(host: ReactiveControllerHost, options: GalleryControllerOptions = {}) {
+    // Assigned here rather than as initialised fields, which the compiler would move here anyway, with copies of
+    // the private ones.
+    this.items = [];
+    this.total = this.revision = 0;
+    this.nextCursor = this.error = this.capabilities = null;
+    this.state = 'idle';
+    this.loadingMore = this.moreError = false;
     this.#host = host;
     this.#options = options;
     this.pageSize = Math.min(100, Math.max(1, Math.floor(options.pageSize ?? 24)));

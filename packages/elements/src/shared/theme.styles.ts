@@ -29,6 +29,7 @@ export const themeStyles = css`
     --_danger: var(--vg-color-danger, #b91c1c);
     --_success: var(--vg-color-success, #15803d);
     --_radius: var(--vg-radius, 10px);
+    --_r: calc(var(--_radius) * .6);
     --_gap: var(--vg-gap, 16px);
     --_t: var(--vg-transition-duration, 150ms);
     color-scheme: light;
@@ -47,21 +48,21 @@ export const themeStyles = css`
   :host([hidden]) { display: none; }
   *, *::before, *::after { box-sizing: inherit; }
   button, input, select, textarea { font: inherit; color: inherit; }
+  button, .btn, input, select, textarea {
+    min-height: 32px; padding: 4px 12px; border: 1px solid var(--_border); border-radius: var(--_r); background: var(--_bg);
+  }
   button, .btn {
     display: inline-flex; align-items: center; justify-content: center; gap: 4px;
-    min-height: 32px; padding: 4px 12px; border: 1px solid var(--_border); border-radius: calc(var(--_radius) * .6);
-    background: var(--_bg); cursor: pointer; text-decoration: none; transition: background var(--_t);
+    cursor: pointer; text-decoration: none; transition: background var(--_t);
   }
   button:hover:not(:disabled), .btn:hover { background: var(--_surface); }
   button:disabled { opacity: .55; cursor: not-allowed; }
-  .primary { background: var(--_accent); border-color: var(--_accent); color: var(--_on-accent); }
+  /* (with the form's selected mode and focused controls, which look the same) */
+  .primary, .modes input:checked + span { background: var(--_accent); border-color: var(--_accent); color: var(--_on-accent); }
   .primary:hover:not(:disabled) { background: var(--_accent); filter: brightness(1.1); }
   .danger { color: var(--_danger); border-color: currentColor; }
-  input, select, textarea {
-    min-height: 32px; padding: 4px 8px; border: 1px solid var(--_border); border-radius: calc(var(--_radius) * .6);
-    background: var(--_bg); max-width: 100%;
-  }
-  :focus-visible { outline: 3px solid var(--_accent); outline-offset: 2px; }
+  input, select, textarea { padding: 4px 8px; max-width: 100%; }
+  :focus-visible, .modes input:focus-visible + span, .dropzone .btn:focus-within { outline: 3px solid var(--_accent); outline-offset: 2px; }
   [aria-invalid='true'] { border-color: var(--_danger); }
   .sr {
     position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden;

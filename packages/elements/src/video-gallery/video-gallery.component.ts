@@ -1,17 +1,17 @@
 import { ContextProvider } from '@lit/context';
 import type { JobStatus } from '@video-gallery/core';
 import { ACTIVE_STATUSES, JOB_STATUSES, TERMINAL_STATUSES } from '@video-gallery/core';
-import { GalleryError, RemoteGallery } from '@video-gallery/core/client';
+import type { RemoteGallery } from '@video-gallery/core/client';
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { guard } from 'lit/directives/guard.js';
-import { live } from 'lit/directives/live.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { MediaUrls, type GalleryClient, type GalleryItem, type MediaKind, type ResolveUrl } from '../shared/client.js';
 import { galleryClientContext } from '../shared/context.js';
-import { emit } from '../shared/events.js';
+import { emit, emitError } from '../shared/events.js';
 import { clock, entryCost, errorText, findModel, formatDate, ratioOf, timeAgo } from '../shared/format.js';
 import { GalleryController } from '../shared/gallery-controller.js';
+import { live } from '../shared/live.js';
 import { defaultGalleryStrings, mergeStrings, type GalleryStrings, type StringsOverride } from '../shared/strings.js';
+import { localeOf, options, remoteFor } from '../shared/util.js';
 import { galleryStyles } from './video-gallery.styles.js';
 
 const TERMINAL = new Set<JobStatus>(TERMINAL_STATUSES);
@@ -32,6 +32,14 @@ export function parseStatusFilter(value: string | null | undefined): JobStatus[]
 function reducedMotion(): boolean {
   return typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
 }
+
+const isFailed = (entry: GalleryItem): boolean => entry.status === 'failed' || entry.status === 'cancelled';
+
+/** Progress in percent, `null` when unknown. */
+const percent = (entry: GalleryItem): number | null => (entry.progress === null ? null : Math.round(entry.progress * 100));
+
+/** The number of grid columns the styles ask for (`--_cols`). */
+const columnsOf = (element: Element): number => Math.max(1, parseInt(getComputedStyle(element).getPropertyValue('--_cols'), 10) || 1);
 
 function fileName(entry: GalleryItem): string {
   const slug = entry.request.prompt.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
@@ -167,6 +175,7 @@ export class VideoGalleryElement extends LitElement {
   #frame = 0;
   #resize: ResizeObserver | null = null;
   #inView: IntersectionObserver | null = null;
+  #listening: AbortController | null = null;
   #nearEnd = false;
   // Interaction state.
   #activeId: string | null = null;
@@ -239,9 +248,11 @@ export class VideoGalleryElement extends LitElement {
     this.#syncQuery();
     super.connectedCallback();
     this.#reducedMotion = reducedMotion();
-    addEventListener('scroll', this.#onScroll, { capture: true, passive: true });
-    addEventListener('resize', this.#onScroll, { passive: true });
-    this.addEventListener('scroll', this.#onScroll, { passive: true });
+    this.#listening = new AbortController();
+    const options = { passive: true, signal: this.#listening.signal };
+    addEventListener('scroll', this.#onScroll, { ...options, capture: true });
+    addEventListener('resize', this.#onScroll, options);
+    this.addEventListener('scroll', this.#onScroll, options);
     this.#resize = new ResizeObserver(this.#onScroll);
     this.#resize.observe(this);
     this.#inView = new IntersectionObserver((entries) => {
@@ -255,9 +266,7 @@ export class VideoGalleryElement extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    removeEventListener('scroll', this.#onScroll, { capture: true });
-    removeEventListener('resize', this.#onScroll);
-    this.removeEventListener('scroll', this.#onScroll);
+    this.#listening?.abort();
     this.#resize?.disconnect();
     this.#inView?.disconnect();
     cancelAnimationFrame(this.#frame);
@@ -307,27 +316,26 @@ export class VideoGalleryElement extends LitElement {
   protected override render(): TemplateResult {
     const s = this.#s;
     const g = this.#gallery;
-    const filtered = Boolean(this.status || this.favorites || this.q);
-    let body: unknown;
-    if (!g.client) body = html`<div part="empty" class="state"><slot name="empty">${s.empty}</slot></div>`;
-    else if (g.items.length === 0 && (g.state === 'loading' || g.state === 'idle')) {
-      body = html`<div part="loading" class="state" role="status"><span class="spinner" aria-hidden="true"></span>${s.loading}</div>`;
-    } else if (g.items.length === 0 && g.state === 'error') {
-      body = html`<div part="error-state" class="state" role="alert">
-        <p>${s.loadFailed} ${errorText(g.error, s.errors)}</p>
-        <button @click=${() => this.reload()}>${s.tryAgain}</button>
-      </div>`;
-    } else if (g.items.length === 0) {
-      body = filtered
+    const n = g.items.length;
+    const empty = html`<div part="empty" class="state"><slot name="empty">${s.empty}</slot></div>`;
+    const body = !g.client ? empty
+      : n ? this.#grid()
+      : g.state === 'loading' || g.state === 'idle'
+        ? html`<div part="loading" class="state" role="status"><span class="spinner" aria-hidden="true"></span>${s.loading}</div>`
+      : g.state === 'error'
+        ? html`<div part="error-state" class="state" role="alert">
+            <p>${s.loadFailed} ${errorText(g.error, s.errors)}</p>
+            <button @click=${() => this.reload()}>${s.tryAgain}</button>
+          </div>`
+      : this.status || this.favorites || this.q
         ? html`<div part="empty" class="state"><p>${s.emptyFiltered}</p><button @click=${this.#clearFilters}>${s.clearFilters}</button></div>`
-        : html`<div part="empty" class="state"><slot name="empty">${s.empty}</slot></div>`;
-    } else body = this.#grid();
+      : empty;
     return html`
       <slot></slot>
       ${this.noToolbar ? nothing : this.#toolbar()}
       ${body}
-      ${g.items.length > 0 && (g.state === 'error' || g.moreError) ? html`<p class="err" role="alert">${errorText(g.error, s.errors)}</p>` : nothing}
-      ${g.nextCursor && g.items.length > 0
+      ${n && (g.state === 'error' || g.moreError) ? html`<p class="err" role="alert">${errorText(g.error, s.errors)}</p>` : nothing}
+      ${g.nextCursor && n
         ? html`<div class="footer"><button part="load-more" ?disabled=${g.loadingMore} @click=${() => g.loadMore()}>
             ${g.loadingMore ? s.loadingMore : s.loadMore}</button></div>`
         : nothing}
@@ -346,14 +354,12 @@ export class VideoGalleryElement extends LitElement {
       <input part="search" type="search" aria-label=${s.search} placeholder=${s.search}
         .value=${live(this.#searchText ?? this.q)} @input=${this.#onSearchInput}>
       <select part="status-filter" aria-label=${s.filterStatus} @change=${(e: Event) => this.#setFilter({ status: (e.target as HTMLSelectElement).value })}>
-        ${(['', 'active', 'ready', 'failed'] as const).map((value) => html`<option value=${value} ?selected=${group === value}>
-          ${value === '' ? s.statusAll : value === 'active' ? s.statusActive : value === 'ready' ? s.statusReady : s.statusFailed}</option>`)}
+        ${options([['', s.statusAll], ['active', s.statusActive], ['ready', s.statusReady], ['failed', s.statusFailed]], group)}
       </select>
-      <button part="favorites-filter" aria-pressed=${this.favorites ? 'true' : 'false'} @click=${() => this.#setFilter({ favorites: !this.favorites })}>
+      <button part="favorites-filter" aria-pressed=${this.favorites} @click=${() => this.#setFilter({ favorites: !this.favorites })}>
         <span aria-hidden="true">${this.favorites ? '★' : '☆'}</span>${s.favoritesOnly}</button>
       <select part="sort" aria-label=${s.sort} @change=${(e: Event) => this.#setFilter({ sort: (e.target as HTMLSelectElement).value as 'newest' | 'oldest' })}>
-        <option value="newest" ?selected=${this.sort !== 'oldest'}>${s.newest}</option>
-        <option value="oldest" ?selected=${this.sort === 'oldest'}>${s.oldest}</option>
+        ${options([['newest', s.newest], ['oldest', s.oldest]], this.sort === 'oldest' ? 'oldest' : 'newest')}
       </select>
       <span part="count" class="count muted">${g.state === 'ready' || g.items.length ? s.count(g.items.length, g.total) : ''}</span>
     </div>`;
@@ -415,48 +421,60 @@ export class VideoGalleryElement extends LitElement {
     </div>`;
   }
 
-  #card(entry: GalleryItem, column: number, active: boolean): unknown {
+  #card(entry: GalleryItem, column: number, active: boolean): TemplateResult {
+    const s = this.#s;
     const thumb = this.#url(entry, 'thumbnail');
-    const previewing = entry.status === 'ready' && !this.#reducedMotion && (this.autoplayInView || this.#hoverId === entry.id);
-    const preview = previewing ? this.#url(entry, 'video') : null;
+    const preview = entry.status === 'ready' && !this.#reducedMotion && (this.autoplayInView || this.#hoverId === entry.id) ? this.#url(entry, 'video') : null;
     const running = !TERMINAL.has(entry.status);
-    const tick = Math.floor(this.#now / (running ? 1000 : 60_000));
     const busy = this.#busy.has(entry.id);
-    return guard([entry, column, active, thumb, preview, tick, busy, this.#s, this.#gallery.capabilities, this.autoplayInView], () => {
-      const s = this.#s;
-      const tab = active ? 0 : -1;
-      const progress = entry.progress === null ? null : Math.round(entry.progress * 100);
-      const duration = entry.video?.durationSeconds ?? (entry.status === 'ready' ? entry.request.durationSeconds : null);
-      const cost = entryCost(this.#gallery.capabilities, entry, this.#locale);
-      const since = Date.parse(entry.submittedAt ?? entry.createdAt);
-      const when = running ? s.elapsed(clock((this.#now - since) / 1000)) : timeAgo(entry.completedAt ?? entry.createdAt, this.#now, s);
-      const failed = entry.status === 'failed' || entry.status === 'cancelled';
-      return html`<div part="card card-${entry.status}" class="card" role="gridcell" tabindex=${tab} aria-colindex=${column + 1}
-          data-id=${entry.id} data-status=${entry.status} aria-busy=${running ? 'true' : 'false'}>
-        <div part="card-media" class="media">
-          ${thumb ? html`<img part="thumbnail" src=${thumb} alt="" loading="lazy" decoding="async">`
-            : html`<span part="placeholder" class="placeholder">${running ? '' : s.noPreview}</span>`}
-          ${preview ? html`<video part="preview" class="preview" src=${preview} muted loop playsinline preload="metadata"
-              aria-hidden="true" tabindex="-1" ?autoplay=${!this.autoplayInView} ?data-autoplay=${this.autoplayInView}></video>` : nothing}
-          <span part="badge badge-${entry.status}" class="badge">${s.status[entry.status]}</span>
-          ${duration ? html`<span part="duration" class="duration">${clock(duration)}</span>` : nothing}
-          ${running ? html`<div part="progress" class="progress" role="progressbar" aria-label=${s.status[entry.status]}
-              aria-valuemin="0" aria-valuemax="100" aria-valuenow=${progress ?? nothing}
-              aria-valuetext=${progress === null ? s.status[entry.status] : s.progress(progress)}>
-              <span class=${progress === null ? 'indeterminate' : ''} style="width:${progress ?? 100}%"></span></div>` : nothing}
+    const tab = active ? 0 : -1;
+    const progress = percent(entry);
+    const duration = entry.video?.durationSeconds ?? (entry.status === 'ready' ? entry.request.durationSeconds : null);
+    const cost = entryCost(this.#gallery.capabilities, entry, localeOf(this));
+    const when = running ? this.#elapsed(entry) : timeAgo(entry.completedAt ?? entry.createdAt, this.#now, s);
+    const failed = isFailed(entry);
+    return html`<div part="card card-${entry.status}" class="card" role="gridcell" tabindex=${tab} aria-colindex=${column + 1}
+        data-id=${entry.id} data-status=${entry.status} aria-busy=${running}>
+      <div part="card-media" class="media">
+        ${thumb ? html`<img part="thumbnail" src=${thumb} alt="" loading="lazy" decoding="async">`
+          : html`<span part="placeholder" class="placeholder">${running ? '' : s.noPreview}</span>`}
+        ${preview ? html`<video part="preview" class="preview" src=${preview} muted loop playsinline preload="metadata"
+            aria-hidden="true" tabindex="-1" ?autoplay=${!this.autoplayInView} ?data-autoplay=${this.autoplayInView}></video>` : nothing}
+        <span part="badge badge-${entry.status}" class="badge">${s.status[entry.status]}</span>
+        ${duration ? html`<span part="duration" class="duration">${clock(duration)}</span>` : nothing}
+        ${running ? this.#progress(entry, false) : nothing}
+      </div>
+      <div class="body">
+        <p part="prompt" class="prompt" title=${entry.request.prompt}>${entry.request.prompt}</p>
+        <p part="meta" class="meta muted">${when}${progress !== null && running ? ` · ${s.progress(progress)}` : ''}${cost ? ` · ${s.cost(cost)}` : ''}</p>
+        ${failed ? html`<p part="error" class="err" title=${entry.error?.message ?? ''}>${this.#failure(entry)}</p>` : nothing}
+        <div class="actions">
+          ${failed ? html`<button part="retry-button" data-action="retry" tabindex=${tab} ?disabled=${busy}>${s.retry}</button>` : nothing}
+          <button part="favorite-button" class="favorite" data-action="favorite" tabindex=${tab} aria-label=${s.favorite}
+            aria-pressed=${entry.favorite}>${entry.favorite ? '★' : '☆'}</button>
         </div>
-        <div class="body">
-          <p part="prompt" class="prompt" title=${entry.request.prompt}>${entry.request.prompt}</p>
-          <p part="meta" class="meta muted">${when}${progress !== null && running ? ` · ${s.progress(progress)}` : ''}${cost ? ` · ${s.cost(cost)}` : ''}</p>
-          ${failed ? html`<p part="error" class="err" title=${entry.error?.message ?? ''}>${entry.error ? errorText(entry.error, s.errors) : s.status[entry.status]}</p>` : nothing}
-          <div class="actions">
-            ${failed ? html`<button part="retry-button" data-action="retry" tabindex=${tab} ?disabled=${busy}>${s.retry}</button>` : nothing}
-            <button part="favorite-button" class="favorite" data-action="favorite" tabindex=${tab} aria-label=${s.favorite}
-              aria-pressed=${entry.favorite ? 'true' : 'false'}>${entry.favorite ? '★' : '☆'}</button>
-          </div>
-        </div>
-      </div>`;
-    });
+      </div>
+    </div>`;
+  }
+
+  /** The progress bar of a running job: in a card (`part` progress), or wide in the dialog. */
+  #progress(entry: GalleryItem, wide: boolean): TemplateResult {
+    const s = this.#s;
+    const progress = percent(entry);
+    const label = s.status[entry.status];
+    return html`<div part=${wide ? nothing : 'progress'} class="progress ${wide ? 'wide' : ''}" role="progressbar" aria-label=${label} aria-valuemin="0" aria-valuemax="100"
+        aria-valuenow=${progress ?? nothing} aria-valuetext=${progress === null ? label : s.progress(progress)}>
+      <span class=${progress === null ? 'indeterminate' : ''} style="width:${progress ?? 100}%"></span></div>`;
+  }
+
+  /** "1:05 elapsed" since a job was submitted. */
+  #elapsed(entry: GalleryItem): string {
+    return this.#s.elapsed(clock((this.#now - Date.parse(entry.submittedAt ?? entry.createdAt)) / 1000));
+  }
+
+  /** Why a job failed, in plain words. */
+  #failure(entry: GalleryItem): string {
+    return entry.error ? errorText(entry.error, this.#s.errors) : this.#s.status[entry.status];
   }
 
   #estimatePitch(cols = this.#cols): number {
@@ -471,7 +489,7 @@ export class VideoGalleryElement extends LitElement {
       // Loading or empty: learn the column count now, so the first grid render already has the right rows.
       const state = this.renderRoot.querySelector<HTMLElement>('.state');
       if (state && this.isConnected && state.offsetWidth > 0) {
-        this.#cols = Math.max(1, Number.parseInt(getComputedStyle(state).getPropertyValue('--_cols'), 10) || 1);
+        this.#cols = columnsOf(state);
         this.#first = 0;
         this.#last = Math.ceil(innerHeight / this.#estimatePitch()) + OVERSCAN_ROWS;
       }
@@ -479,7 +497,7 @@ export class VideoGalleryElement extends LitElement {
     }
     // Not laid out (disconnected, display: none): nothing to measure.
     if (!this.isConnected || grid.offsetWidth === 0) return;
-    const cols = Math.max(1, Number.parseInt(getComputedStyle(grid).getPropertyValue('--_cols'), 10) || 1);
+    const cols = columnsOf(grid);
     const row = grid.querySelector<HTMLElement>('.row');
     const gap = row ? Number.parseFloat(getComputedStyle(row).columnGap) || 0 : this.#gap;
     const pitch = row && row.offsetHeight > 0 && cols === this.#cols ? row.offsetHeight + gap : this.#estimatePitch(cols);
@@ -610,21 +628,22 @@ export class VideoGalleryElement extends LitElement {
   #dialogContent(entry: GalleryItem): TemplateResult {
     const s = this.#s;
     const running = !TERMINAL.has(entry.status);
-    const failed = entry.status === 'failed' || entry.status === 'cancelled';
+    const failed = isFailed(entry);
     const busy = this.#busy.has(entry.id);
-    const video = entry.status === 'ready' ? this.#url(entry, 'video') : null;
-    const download = entry.status === 'ready' ? this.#url(entry, 'download') : null;
+    const ready = entry.status === 'ready';
+    const video = ready ? this.#url(entry, 'video') : null;
+    const download = ready ? this.#url(entry, 'download') : null;
     const r = entry.request;
     const ratio = ratioOf(r.aspectRatio, entry.video?.width, entry.video?.height);
-    const progress = entry.progress === null ? null : Math.round(entry.progress * 100);
-    const cost = entryCost(this.#gallery.capabilities, entry, this.#locale);
+    const locale = localeOf(this);
+    const cost = entryCost(this.#gallery.capabilities, entry, locale);
     const model = findModel(this.#gallery.capabilities, r.provider, r.model);
     const published = entry.visibility === 'published';
     const details: [string, string][] = [
       [s.filterStatus, s.status[entry.status]],
       [s.model, model?.label ?? `${r.provider} / ${r.model}`],
       [s.format, `${r.aspectRatio} · ${r.resolution} · ${clock(entry.video?.durationSeconds ?? r.durationSeconds)}`],
-      [s.created, formatDate(entry.createdAt, this.#locale)],
+      [s.created, formatDate(entry.createdAt, locale)],
     ];
     if (cost) details.push([s.price, s.cost(cost)]);
     if (r.seed !== undefined) details.push([s.seed, String(r.seed)]);
@@ -637,10 +656,8 @@ export class VideoGalleryElement extends LitElement {
         ${video ? html`<video part="player" class="player" src=${video} controls playsinline preload="metadata"
             ?autoplay=${!this.#reducedMotion} poster=${this.#url(entry, 'thumbnail') ?? nothing}></video>`
           : html`<div class="player placeholder" part="player-placeholder">
-            ${running ? html`<div class="progress wide" role="progressbar" aria-label=${s.status[entry.status]} aria-valuemin="0" aria-valuemax="100"
-                aria-valuenow=${progress ?? nothing}><span class=${progress === null ? 'indeterminate' : ''} style="width:${progress ?? 100}%"></span></div>
-              <p>${s.status[entry.status]} · ${s.elapsed(clock((this.#now - Date.parse(entry.submittedAt ?? entry.createdAt)) / 1000))}</p>`
-            : failed ? html`<p class="err" role="alert">${entry.error ? errorText(entry.error, s.errors) : s.status[entry.status]}</p>
+            ${running ? html`${this.#progress(entry, true)}<p>${s.status[entry.status]} · ${this.#elapsed(entry)}</p>`
+            : failed ? html`<p class="err" role="alert">${this.#failure(entry)}</p>
               ${entry.error?.message ? html`<p class="muted small">${entry.error.message}</p>` : nothing}`
             : nothing}
           </div>`}
@@ -653,14 +670,14 @@ export class VideoGalleryElement extends LitElement {
             <button class="danger" ?disabled=${busy} @click=${() => this.#delete(entry)}>${s.delete}</button>
           </div>`
         : html`<div part="dialog-actions" class="dialog-actions">
-            <button data-action="favorite" aria-pressed=${entry.favorite ? 'true' : 'false'} @click=${() => this.#update(entry, { favorite: !entry.favorite })}>
+            <button data-action="favorite" aria-pressed=${entry.favorite} @click=${() => this.#update(entry, { favorite: !entry.favorite })}>
               <span aria-hidden="true">${entry.favorite ? '★' : '☆'}</span>${s.favorite}</button>
             ${download ? html`<a part="download" class="btn" href=${download} download=${fileName(entry)}>${s.download}</a>` : nothing}
             ${failed ? html`<button class="primary" ?disabled=${busy} @click=${() => this.#run(entry, 'retry')}>${s.retry}</button>` : nothing}
             ${running && this.#gallery.client?.cancel ? html`<button ?disabled=${busy} @click=${() => this.#run(entry, 'cancel')}>${s.cancel}</button>` : nothing}
             <button class="danger" data-action="delete" @click=${() => this.#setConfirming(true)}>${s.delete}</button>
           </div>`}
-      ${entry.status === 'ready' ? html`<form part="publish" class="publish" @submit=${(e: SubmitEvent) => this.#publish(e, entry)}>
+      ${ready ? html`<form part="publish" class="publish" @submit=${(e: SubmitEvent) => this.#publish(e, entry)}>
           <label>${s.caption}<textarea part="caption" name="caption" rows="2" maxlength="2000" .value=${live(entry.caption ?? '')}></textarea></label>
           <div>
             ${published ? html`<span class="badge static">${s.published}</span>` : nothing}
@@ -739,54 +756,51 @@ export class VideoGalleryElement extends LitElement {
 
   // ---------------------------------------------------------------- actions
 
-  async #update(entry: GalleryItem, patch: { favorite?: boolean; caption?: string | null; visibility?: 'draft' | 'published' }): Promise<void> {
-    const client = this.#gallery.client;
-    if (!client) return;
+  #update(entry: GalleryItem, patch: { favorite?: boolean; caption?: string | null; visibility?: 'draft' | 'published' }): Promise<void> {
     const optimistic = patch.favorite !== undefined;
     // Favorites flip at once; the server's answer (a newer version) replaces it, or the old one comes back.
-    if (optimistic) this.#gallery.upsert({ ...entry, ...patch });
-    this.#setBusy(entry.id, true);
-    try {
-      const updated = await client.update(entry.id, patch);
-      this.#gallery.upsert(updated);
-      emit(this, 'vg-entry-update', { entry: updated, patch });
-    } catch (error) {
-      if (optimistic) this.#gallery.upsert(entry);
-      this.#reportError(error, 'update', entry);
-    } finally {
-      this.#setBusy(entry.id, false);
-    }
+    if (optimistic && this.#gallery.client) this.#gallery.upsert({ ...entry, ...patch });
+    return this.#act(entry, 'update', async (client) => {
+      try {
+        const updated = await client.update(entry.id, patch);
+        this.#gallery.upsert(updated);
+        emit(this, 'vg-entry-update', { entry: updated, patch });
+      } catch (error) {
+        if (optimistic) this.#gallery.upsert(entry);
+        throw error;
+      }
+    }, true);
   }
 
-  async #run(entry: GalleryItem, action: 'retry' | 'cancel'): Promise<void> {
-    const client = this.#gallery.client;
-    if (!client || this.#busy.has(entry.id)) return;
-    this.#setBusy(entry.id, true);
-    try {
+  #run(entry: GalleryItem, action: 'retry' | 'cancel'): Promise<void> {
+    return this.#act(entry, action, async (client) => {
       const updated = action === 'retry' ? await client.retry(entry.id) : await client.cancel!(entry.id);
       this.#media.forget(entry.id);
       this.#gallery.upsert(updated);
-      emit(this, action === 'retry' ? 'vg-entry-retry' : 'vg-entry-cancel', { entry: updated });
-    } catch (error) {
-      this.#reportError(error, action, entry);
-    } finally {
-      this.#setBusy(entry.id, false);
-    }
+      emit(this, `vg-entry-${action}`, { entry: updated });
+    });
   }
 
-  async #delete(entry: GalleryItem): Promise<void> {
-    const client = this.#gallery.client;
-    if (!client || this.#busy.has(entry.id)) return;
-    this.#setBusy(entry.id, true);
-    try {
+  #delete(entry: GalleryItem): Promise<void> {
+    return this.#act(entry, 'delete', async (client) => {
       await client.delete(entry.id);
       this.#lastIndex = Math.max(0, this.#gallery.items.findIndex((item) => item.id === entry.id));
       this.#gallery.remove(entry);
       this.#media.forget(entry.id);
       emit(this, 'vg-entry-delete', { entry });
       this.close();
+    });
+  }
+
+  /** Runs one action on an entry: marked busy meanwhile (and, unless `again`, not started twice), failures reported. */
+  async #act(entry: GalleryItem, action: string, work: (client: GalleryClient) => Promise<void>, again = false): Promise<void> {
+    const client = this.#gallery.client;
+    if (!client || (!again && this.#busy.has(entry.id))) return;
+    this.#setBusy(entry.id, true);
+    try {
+      await work(client);
     } catch (error) {
-      this.#reportError(error, 'delete', entry);
+      this.#reportError(error, action, entry);
     } finally {
       this.#setBusy(entry.id, false);
     }
@@ -799,10 +813,7 @@ export class VideoGalleryElement extends LitElement {
   }
 
   #reportError(error: unknown, action: string, entry?: GalleryItem): void {
-    const detail: { error: unknown; action: string; code?: GalleryError['code']; entry?: GalleryItem } = { error, action };
-    if (GalleryError.isInstance(error)) detail.code = error.code;
-    if (entry) detail.entry = entry;
-    emit(this, 'vg-error', detail);
+    emitError(this, error, action, entry);
     if (action !== 'load' && action !== 'load-more') this.#announce(errorText(error, this.#s.errors));
   }
 
@@ -825,10 +836,6 @@ export class VideoGalleryElement extends LitElement {
     return this.#media.get(this.#gallery.client, this.resolveUrl, entry, kind) ?? null;
   }
 
-  get #locale(): string | undefined {
-    return this.closest('[lang]')?.getAttribute('lang') || undefined;
-  }
-
   get #gridElement(): HTMLElement | null {
     return this.renderRoot?.querySelector?.<HTMLElement>('.grid') ?? null;
   }
@@ -849,10 +856,7 @@ export class VideoGalleryElement extends LitElement {
 
   #syncClient(): void {
     let client: GalleryClient | null = this.client ?? null;
-    if (!client && this.src) {
-      if (this.#remote?.baseUrl !== this.src) this.#remote = new RemoteGallery({ baseUrl: this.src });
-      client = this.#remote;
-    }
+    if (!client && this.src) client = this.#remote = remoteFor(this.src, this.#remote);
     if (client !== this.#gallery.client) {
       this.#media.clear();
       this.#activeId = null;

@@ -58,7 +58,7 @@ export const galleryStyles = [themeStyles, css`
   .stage { display: flex; justify-content: center; margin: 12px 0; }
   .player {
     display: block; width: min(100%, calc(70vh * var(--_ar))); max-height: 70vh; aspect-ratio: var(--_ar);
-    background: #000; border-radius: calc(var(--_radius) * .6);
+    background: #000; border-radius: var(--_r);
   }
   div.player { display: grid; place-content: center; justify-items: center; gap: 8px; padding: 16px; color: #fff; text-align: center; }
   div.player .err { color: #fca5a5; }
