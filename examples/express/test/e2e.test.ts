@@ -155,6 +155,21 @@ describe.skipIf(missing !== null)('examples/express in Chromium (end to end)', (
       await page.waitForTimeout(300);
       await page.screenshot({ path: join(imagesDir, `gallery-${theme}.jpg`), type: 'jpeg', quality: 88 });
       await page.locator('generate-form').screenshot({ path: join(imagesDir, `generate-form-${theme}.png`) });
+      // The player dialog of a ready video, played to about 1 s and paused with its data buffered, so that the
+      // picture shows no loading spinner.
+      await page.locator('video-gallery [role="gridcell"][part~="card-ready"]').first().click();
+      const player = page.locator('video-gallery dialog[part="dialog"] video[part="player"]');
+      await player.evaluate(async (v: HTMLVideoElement) => {
+        v.muted = true;
+        if (v.paused) await v.play();
+        while (v.currentTime < 1) await new Promise((resolve) => setTimeout(resolve, 20));
+        v.pause();
+        while (v.readyState < 4) await new Promise((resolve) => setTimeout(resolve, 20));
+      });
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: join(imagesDir, `player-${theme}.jpg`), type: 'jpeg', quality: 88 });
+      await page.keyboard.press('Escape');
+      await expect.poll(() => page.locator('video-gallery dialog[part="dialog"]').evaluate((d: HTMLDialogElement) => d.open)).toBe(false);
     }
   }, 240_000);
 });
