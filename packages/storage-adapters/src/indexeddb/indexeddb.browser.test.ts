@@ -1,27 +1,12 @@
 // The IndexedDB adapters in real Chromium (vitest browser mode, the `browser` project of the root config): the
 // conformance suites on a real, disk-backed IndexedDB, and a recorded video put, read by range and played from
 // its object URL.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { makeEntry, testBlobStorage, testEntryStore } from '@video-gallery/core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeEntry } from '@video-gallery/core/testing';
 import { GalleryError } from '@video-gallery/core';
 import { createIndexedDbEntryStore, createIndexedDbStorage } from './index.js';
 import type { IndexedDbEntryStore, IndexedDbStorage } from './index.js';
-
-let counter = 0;
-function dbName(kind: string): string {
-  counter += 1;
-  return `vg-browser-${kind}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
-function deleteDatabase(name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.deleteDatabase(name);
-    request.onsuccess = () => resolve();
-    request.onerror = () => reject(request.error);
-    // 'blocked' only means a connection is still closing (its last transaction finishing): the delete goes on once
-    // it has; a connection left open for good would time the hook out.
-  });
-}
+import { dbName, deleteDatabase, indexedDbConformance } from './conformance.test-support.js';
 
 async function bytesOf(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
@@ -52,43 +37,8 @@ async function recordWebm(frames: number): Promise<Blob> {
   return new Blob(parts, { type: 'video/webm' });
 }
 
-// The suites run without URL.createObjectURL (url() must then be null); object URLs are tested below.
-describe('without URL.createObjectURL', () => {
-  const original = URL.createObjectURL;
-  beforeAll(() => {
-    (URL as { createObjectURL?: unknown }).createObjectURL = undefined;
-  });
-  afterAll(() => {
-    URL.createObjectURL = original;
-  });
-
-  testBlobStorage({
-    name: 'indexeddb (Chromium)',
-    supportsUrl: false,
-    // The 64 MiB object streams through real IndexedDB; a page has no RSS figure to check memory against.
-    boundedMemory: false,
-    create: async () => {
-      const name = dbName('blobs');
-      const storage = createIndexedDbStorage({ dbName: name });
-      return {
-        storage,
-        cleanup: async () => {
-          await storage.close();
-          await deleteDatabase(name);
-        },
-      };
-    },
-  });
-});
-
-testEntryStore({
-  name: 'indexeddb (Chromium)',
-  create: async () => {
-    const name = dbName('entries');
-    const store = createIndexedDbEntryStore({ dbName: name });
-    return { store, cleanup: () => deleteDatabase(name) };
-  },
-});
+// The 64 MiB object of the blob suite streams through real IndexedDB here.
+indexedDbConformance({ name: 'indexeddb (Chromium)' });
 
 describe('indexeddb in Chromium', () => {
   let storage: IndexedDbStorage | undefined;

@@ -4,30 +4,15 @@ import 'fake-indexeddb/auto';
 import { readdir, readFile } from 'node:fs/promises';
 import { resolveObjectURL } from 'node:buffer';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createStore, keys as idbKeys } from 'idb-keyval';
 import { GalleryError } from '@video-gallery/core';
-import { makeEntry, testBlobStorage, testEntryStore } from '@video-gallery/core/testing';
+import { makeEntry } from '@video-gallery/core/testing';
 import { createIndexedDbEntryStore, createIndexedDbStorage } from './index.js';
 import type { IndexedDbEntryStore, IndexedDbStorage } from './index.js';
+import { dbName, deleteDatabase, indexedDbConformance } from './conformance.test-support.js';
 import { loadIdbKeyval } from './idb.js';
 import { sortId } from './entry-store.js';
-
-let counter = 0;
-function dbName(kind: string): string {
-  counter += 1;
-  return `vg-test-${kind}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
-function deleteDatabase(name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.deleteDatabase(name);
-    request.onsuccess = () => resolve();
-    request.onerror = () => reject(request.error);
-    // 'blocked' only means a connection is still closing (its last transaction finishing): the delete goes on once
-    // it has; a connection left open for good would time the hook out.
-  });
-}
 
 async function readAllBytes(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
@@ -56,46 +41,9 @@ async function caught(promise: Promise<unknown>): Promise<GalleryError> {
   return error as GalleryError;
 }
 
-// The conformance suite runs without URL.createObjectURL (as in a worker without it), where url() must be null;
-// object URLs are tested on their own below.
-describe('without URL.createObjectURL', () => {
-  const original = URL.createObjectURL;
-  beforeAll(() => {
-    (URL as { createObjectURL?: unknown }).createObjectURL = undefined;
-  });
-  afterAll(() => {
-    URL.createObjectURL = original;
-  });
-
-  testBlobStorage({
-    name: 'indexeddb (fake-indexeddb)',
-    // fake-indexeddb keeps every record in this process's memory and clones each one, so the streamed object is
-    // 8 MiB here (the suite's 64 MiB default runs in real Chromium) and the bounded-memory check does not apply.
-    largeObjectBytes: 8 * 1024 * 1024,
-    boundedMemory: false,
-    supportsUrl: false,
-    create: async () => {
-      const name = dbName('blobs');
-      const storage = createIndexedDbStorage({ dbName: name });
-      return {
-        storage,
-        cleanup: async () => {
-          await storage.close();
-          await deleteDatabase(name);
-        },
-      };
-    },
-  });
-});
-
-testEntryStore({
-  name: 'indexeddb (fake-indexeddb)',
-  create: async () => {
-    const name = dbName('entries');
-    const store = createIndexedDbEntryStore({ dbName: name });
-    return { store, cleanup: () => deleteDatabase(name) };
-  },
-});
+// fake-indexeddb keeps every record in this process's memory and clones each one, so the streamed object is
+// 8 MiB here (the suite's 64 MiB default runs in real Chromium).
+indexedDbConformance({ name: 'indexeddb (fake-indexeddb)', largeObjectBytes: 8 * 1024 * 1024 });
 
 describe('indexeddb blob storage specifics', () => {
   const open: { storage: IndexedDbStorage; name: string }[] = [];
@@ -290,7 +238,8 @@ describe('loading and environment', () => {
 
   it('has no Node imports in the browser folder (platform neutral)', async () => {
     const dir = fileURLToPath(new URL('.', import.meta.url));
-    const files = (await readdir(dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+    // Library code only: tests and their shared support (*.test-support.ts) run under vitest, not in an app.
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.test-support.ts'));
     expect(files.length).toBeGreaterThanOrEqual(4);
     for (const file of files) {
       const source = await readFile(new URL(file, import.meta.url), 'utf8');
