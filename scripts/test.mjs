@@ -29,7 +29,9 @@ mkdirSync(out, { recursive: true });
 const report = join(out, 'vitest-report.json');
 rmSync(report, { force: true });
 console.log('\n> vitest');
-const code = run('pnpm', ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...filters]);
+// vitest's own bin, so that `node scripts/test.mjs` works without pnpm on PATH too.
+const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+const code = run(process.execPath, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...filters]);
 let summary = { numPassedTests: 0, numFailedTests: code === 0 ? 0 : 1, numPendingTests: 0, numTodoTests: 0 };
 try {
   summary = JSON.parse(readFileSync(report, 'utf8'));

@@ -1,16 +1,16 @@
-import type { GenerateRequest, ModelCapabilities } from '@video-gallery/core';
+import type { GenerateRequest, GenerationMode, ModelCapabilities } from '@video-gallery/core';
 import type { GalleryCapabilities } from '../shared/client.js';
 import { formatBytes } from '../shared/format.js';
 import type { FormStrings } from '../shared/strings.js';
 
 /** The fields of `<generate-form>`, named as the request fields they fill (so server errors land on them). */
-export type FormField = 'provider' | 'model' | 'prompt' | 'negativePrompt' | 'aspectRatio' | 'resolution' | 'durationSeconds' | 'seed' | 'audio' | 'image';
+export type FormField = 'provider' | 'model' | 'prompt' | 'negativePrompt' | 'aspectRatio' | 'resolution' | 'durationSeconds' | 'seed' | 'audio' | 'image' | 'lastFrame';
 
 /** What the form holds. */
 export interface FormValues {
   provider: string;
   model: string;
-  mode: 'text' | 'image';
+  mode: GenerationMode;
   prompt: string;
   negativePrompt: string;
   aspectRatio: string;
@@ -19,7 +19,10 @@ export interface FormValues {
   /** As typed; empty for a random seed. */
   seed: string;
   audio: boolean;
+  /** The start image (image mode), or the first frame (first-last-frame mode). */
   image: File | Blob | null;
+  /** The last frame (first-last-frame mode). */
+  lastFrame: File | Blob | null;
 }
 
 /** Messages by field; a field without one is valid. */
@@ -32,12 +35,11 @@ export function modelsOf(capabilities: GalleryCapabilities | null, provider: str
 
 /**
  * Values valid for `model`: the previous choices where the model supports them, its defaults otherwise.
- * The prompt, negative prompt, seed and image carry over.
+ * The prompt, negative prompt, seed and images carry over.
  */
 export function fitValues(model: ModelCapabilities, provider: string, previous: Partial<FormValues> = {}): FormValues {
-  const textOk = model.modes.includes('text');
-  const imageOk = model.modes.includes('image');
-  const mode = previous.mode === 'image' && imageOk ? 'image' : textOk ? 'text' : 'image';
+  const modes = model.modes;
+  const mode = previous.mode && modes.includes(previous.mode) ? previous.mode : modes.includes('text') ? 'text' : modes.includes('image') ? 'image' : modes[0]!;
   const pick = <T>(value: T | undefined, allowed: readonly T[], fallback: T): T => (value !== undefined && allowed.includes(value) ? value : fallback);
   return {
     provider,
@@ -51,6 +53,7 @@ export function fitValues(model: ModelCapabilities, provider: string, previous: 
     seed: model.seed === false ? '' : previous.seed ?? '',
     audio: model.audio === true ? true : model.audio === 'optional' ? previous.audio ?? false : false,
     image: previous.image ?? null,
+    lastFrame: previous.lastFrame ?? null,
   };
 }
 
@@ -73,11 +76,11 @@ export function validateValues(model: ModelCapabilities, values: FormValues, str
     const seed = Number(values.seed);
     if (!Number.isInteger(seed) || seed < model.seed.min || seed > model.seed.max) errors.seed = strings.seedRange(model.seed.min, model.seed.max);
   }
-  if (values.mode === 'image') {
-    if (!values.image) errors.image = strings.imageRequired;
-    else {
-      const problem = imageProblem(values.image, model, strings);
-      if (problem) errors.image = problem;
+  if (values.mode !== 'text') {
+    for (const field of values.mode === 'image' ? ['image'] as const : ['image', 'lastFrame'] as const) {
+      const file = values[field];
+      const problem = file ? imageProblem(file, model, strings) : field === 'image' ? strings.imageRequired : strings.lastFrameRequired;
+      if (problem) errors[field] = problem;
     }
   }
   for (const rule of model.rules ?? []) {
@@ -103,6 +106,7 @@ export function toRequest(model: ModelCapabilities, values: FormValues): Generat
   if (model.negativePrompt && values.negativePrompt.trim()) request.negativePrompt = values.negativePrompt.trim();
   if (model.seed && values.seed.trim() !== '') request.seed = Number(values.seed);
   if (model.audio === 'optional') request.audio = values.audio;
-  if (values.mode === 'image' && values.image) request.image = { data: values.image, mediaType: values.image.type };
+  if (values.mode !== 'text' && values.image) request.image = { data: values.image, mediaType: values.image.type };
+  if (values.mode === 'first-last-frame' && values.lastFrame) request.lastFrame = { data: values.lastFrame, mediaType: values.lastFrame.type };
   return request;
 }

@@ -2,7 +2,7 @@ import { GalleryError } from '@video-gallery/core/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { page, userEvent } from 'vitest/browser';
 import '../index.js';
-import { MockGalleryClient, MOCK_MODEL } from '../stories/mock-client.js';
+import { MockGalleryClient, MOCK_FIRST_LAST_MODEL, MOCK_MODEL, type MockClientOptions } from '../stories/mock-client.js';
 import { $, browserGallery, collect, deepActiveElement, shadow } from '../test-support.js';
 import type { GenerateFormElement } from './generate-form.component.js';
 
@@ -22,8 +22,8 @@ function png(bytes = 64, type = 'image/png', name = 'frame.png'): File {
   return new File([new Uint8Array(bytes)], name, { type });
 }
 
-async function chooseFile(element: GenerateFormElement, file: File): Promise<void> {
-  const input = $<HTMLInputElement>(element, 'input[type="file"]');
+async function chooseFile(element: GenerateFormElement, file: File, field: 'image' | 'lastFrame' = 'image'): Promise<void> {
+  const input = $<HTMLInputElement>(element, `input[type="file"][name="${field}"]`);
   const transfer = new DataTransfer();
   transfer.items.add(file);
   input.files = transfer.files;
@@ -249,5 +249,116 @@ describe('<generate-form> inside <video-gallery>', () => {
     await userEvent.fill(prompt(), 'Quiet stream');
     await userEvent.click(submit());
     await expect.poll(() => host.controller.items.map((e) => e.request.prompt)).toEqual(['Quiet stream']);
+  });
+});
+
+describe('<generate-form> first + last frame', () => {
+  /** A client whose default model takes a first and a last frame; `mock-1` does not. */
+  const framesClient = (options: MockClientOptions = {}) =>
+    new MockGalleryClient({ capabilities: { defaultProvider: 'mock', providers: [{ id: 'mock', models: [MOCK_FIRST_LAST_MODEL, MOCK_MODEL] }] }, ...options });
+  const firstLast = () => page.getByRole('radio', { name: 'First + last frame' });
+  const errorOf = (element: GenerateFormElement, field: string) => $(element, `#${field}-error`);
+
+  async function framesMode(options?: MockClientOptions): Promise<{ client: MockGalleryClient; element: GenerateFormElement }> {
+    const client = framesClient(options);
+    const element = await mount(client);
+    await userEvent.click(firstLast());
+    await userEvent.fill(prompt(), 'From dawn to dusk');
+    return { client, element };
+  }
+
+  it('offers the mode only for a model that takes it, with two image fields', async () => {
+    const element = await mount(framesClient());
+    await expect.element(firstLast()).toBeInTheDocument();
+    await userEvent.selectOptions(page.getByRole('combobox', { name: 'Model' }), 'mock-1');
+    await expect.element(page.getByRole('radio', { name: 'Image' })).toBeInTheDocument();
+    await expect.element(firstLast()).not.toBeInTheDocument();
+    await userEvent.selectOptions(page.getByRole('combobox', { name: 'Model' }), 'mock-frames');
+    await userEvent.click(firstLast());
+    expect(shadow(element).querySelectorAll('[part="dropzone"]')).toHaveLength(2);
+    await expect.element(page.getByText('First frame', { exact: true })).toBeVisible();
+    await expect.element(page.getByText('Last frame', { exact: true })).toBeVisible();
+    // A model without the mode falls back to text, keeping the images.
+    await chooseFile(element, png(), 'lastFrame');
+    await userEvent.selectOptions(page.getByRole('combobox', { name: 'Model' }), 'mock-1');
+    expect(element.values).toMatchObject({ mode: 'text', lastFrame: expect.any(File) });
+    expect(shadow(element).querySelectorAll('[part="dropzone"]')).toHaveLength(0);
+  });
+
+  it('keeps submit disabled until both frames are given, and says which is missing', async () => {
+    const { client, element } = await framesMode();
+    await expect.element(submit()).toBeDisabled();
+    await element.submit();
+    expect(errorOf(element, 'image').textContent).toBe('Add an image to animate.');
+    expect(errorOf(element, 'lastFrame').textContent).toBe('Add the last frame.');
+    await chooseFile(element, png());
+    expect(errorOf(element, 'image').hidden).toBe(true);
+    expect(errorOf(element, 'lastFrame').textContent).toBe('Add the last frame.');
+    await expect.element(submit()).toBeDisabled();
+    await chooseFile(element, png(80, 'image/jpeg', 'last.jpg'), 'lastFrame');
+    expect(errorOf(element, 'lastFrame').hidden).toBe(true);
+    await expect.element(submit()).toBeEnabled();
+    expect(client.calls.generate).toEqual([]);
+  });
+
+  it('checks the last frame type and size before anything is uploaded', async () => {
+    const { client, element } = await framesMode();
+    await chooseFile(element, png());
+    await chooseFile(element, png(16, 'image/gif', 'last.gif'), 'lastFrame');
+    expect(errorOf(element, 'lastFrame').textContent).toBe('Use one of these image types: image/png, image/jpeg.');
+    expect($(element, 'input[name="lastFrame"]').getAttribute('aria-invalid')).toBe('true');
+    expect($(element, 'input[name="image"]').getAttribute('aria-invalid')).toBe('false');
+    expect(shadow(element).querySelectorAll('img[part="preview"]')).toHaveLength(1);
+    await chooseFile(element, png(MOCK_MODEL.image!.maxBytes + 1), 'lastFrame');
+    expect(errorOf(element, 'lastFrame').textContent).toBe('The image is too large; the limit is 1 MB.');
+    await expect.element(submit()).toBeDisabled();
+    await element.submit();
+    expect(client.calls.generate).toEqual([]);
+  });
+
+  it('sends both frames, and a changed last frame is a new submission', async () => {
+    const { client, element } = await framesMode({ generateErrors: [new GalleryError('timeout', 'Gateway timeout'), new GalleryError('timeout', 'Gateway timeout')] });
+    const first = png(100, 'image/png', 'first.png');
+    const last = png(120, 'image/png', 'last.png');
+    await chooseFile(element, first);
+    const transfer = new DataTransfer();
+    transfer.items.add(last);
+    $(element, '[part="dropzone"][data-field="lastFrame"]').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    await element.updateComplete;
+    const previews = () => [...shadow(element).querySelectorAll<HTMLImageElement>('img[part="preview"]')].map((img) => img.src);
+    expect(previews()).toHaveLength(2);
+    const lastUrl = previews()[1]!;
+    expect(lastUrl).toMatch(/^blob:/);
+    await userEvent.click(submit());
+    await expect.poll(() => client.calls.generate.length).toBe(1);
+    expect(client.calls.generate[0]!.request).toMatchObject({
+      image: { data: first, mediaType: 'image/png' }, lastFrame: { data: last, mediaType: 'image/png' },
+    });
+    await expect.element(page.getByRole('alert')).toHaveTextContent('It took too long and was stopped.');
+    await userEvent.click(submit());
+    await expect.poll(() => client.calls.generate.length).toBe(2);
+    expect(client.calls.generate[1]!.idempotencyKey).toBe(client.calls.generate[0]!.idempotencyKey);
+    const otherLast = png(130, 'image/png', 'other-last.png');
+    await chooseFile(element, otherLast, 'lastFrame');
+    // The replaced preview's object URL is released.
+    await expect(fetch(lastUrl)).rejects.toThrow();
+    await userEvent.click(submit());
+    await expect.poll(() => client.calls.generate.length).toBe(3);
+    expect(client.calls.generate[2]!.idempotencyKey).not.toBe(client.calls.generate[0]!.idempotencyKey);
+    expect(client.calls.generate[2]!.request.lastFrame).toEqual({ data: otherLast, mediaType: 'image/png' });
+    await expect.poll(() => client.entries.length).toBe(1);
+  });
+
+  it('shows a server error about the last frame next to the last frame', async () => {
+    const { element } = await framesMode({
+      generateErrors: [new GalleryError('invalid_input', 'lastFrame: must be the same size as the first frame.', { field: 'lastFrame', retryable: false })],
+    });
+    await chooseFile(element, png());
+    await chooseFile(element, png(90), 'lastFrame');
+    await userEvent.click(submit());
+    await expect.poll(() => errorOf(element, 'lastFrame').textContent).toBe('must be the same size as the first frame.');
+    expect($(element, 'input[name="lastFrame"]').getAttribute('aria-invalid')).toBe('true');
+    expect(errorOf(element, 'image').hidden).toBe(true);
+    expect(shadow(element).querySelector('[part="form-error"]')).toBeNull();
   });
 });

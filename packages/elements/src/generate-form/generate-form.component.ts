@@ -12,14 +12,16 @@ import { defaultFormStrings, mergeStrings, type FormStrings, type StringsOverrid
 import { fitValues, imageProblem, modelsOf, toRequest, validateValues, type FieldErrors, type FormField, type FormValues } from './form-model.js';
 import { formStyles } from './generate-form.styles.js';
 
-const FIELDS = new Set<string>(['provider', 'model', 'prompt', 'negativePrompt', 'aspectRatio', 'resolution', 'durationSeconds', 'seed', 'audio', 'image']);
+const FIELDS = new Set<string>(['provider', 'model', 'prompt', 'negativePrompt', 'aspectRatio', 'resolution', 'durationSeconds', 'seed', 'audio', 'image', 'lastFrame']);
+
+type ImageField = 'image' | 'lastFrame';
 
 function newKey(): string {
   return typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
 
 /**
- * A form that starts a video generation: text-to-video or image-to-video, with the provider, model and only
+ * A form that starts a video generation: text-to-video, image-to-video or first + last frame, with the provider, model and only
  * the options the chosen model supports (from `capabilities()`), inline validation, the estimated cost, and
  * server errors shown next to the field they name. Inside a `<video-gallery>` it uses the gallery's client.
  *
@@ -38,9 +40,9 @@ function newKey(): string {
  * @csspart label - Each field label.
  * @csspart prompt - The prompt textarea.
  * @csspart counter - The prompt character counter.
- * @csspart modes - The text / image switch.
- * @csspart dropzone - The image drop area.
- * @csspart preview - The image preview.
+ * @csspart modes - The text / image / first + last frame switch.
+ * @csspart dropzone - Each image drop area.
+ * @csspart preview - Each image preview.
  * @csspart options - The row of aspect ratio, resolution and duration.
  * @csspart more - The "More options" disclosure.
  * @csspart field-error - A message under a field.
@@ -97,9 +99,10 @@ export class GenerateFormElement extends LitElement {
   #submitting = false;
   #key: string | null = null;
   #keyFor = '';
-  #imageUrl: string | null = null;
+  /** Preview object URLs by image field. */
+  #urls: Partial<Record<ImageField, string>> = {};
   #announcement = '';
-  #dragging = false;
+  #dragging: ImageField | null = null;
   #moreOpen = false;
   #s: FormStrings = defaultFormStrings;
 
@@ -150,7 +153,8 @@ export class GenerateFormElement extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.#setImageUrl(null);
+    this.#setImageUrl('image', null);
+    this.#setImageUrl('lastFrame', null);
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -173,7 +177,8 @@ export class GenerateFormElement extends LitElement {
     const invalid = Object.keys(errors).length > 0;
     const providers = this.#capabilities!.providers;
     const models = modelsOf(this.#capabilities, values.provider);
-    const modes = model.modes.filter((m): m is 'text' | 'image' => m === 'text' || m === 'image');
+    const modes = model.modes;
+    const firstLast = values.mode === 'first-last-frame';
     const cost = costText(model, values.durationSeconds, localeOf(this));
     const promptLength = values.prompt.trim().length;
     const more = model.negativePrompt || model.seed || model.audio === 'optional';
@@ -185,9 +190,10 @@ export class GenerateFormElement extends LitElement {
       </div>` : nothing}
       ${modes.length > 1 ? html`<fieldset part="modes" class="modes"><legend class="sr">${s.mode}</legend>
         ${modes.map((mode) => html`<label><input type="radio" name="mode" value=${mode} .checked=${live(values.mode === mode)}>
-          <span>${mode === 'text' ? s.modeText : s.modeImage}</span></label>`)}
+          <span>${mode === 'text' ? s.modeText : mode === 'image' ? s.modeImage : s.modeFirstLast}</span></label>`)}
       </fieldset>` : nothing}
-      ${values.mode === 'image' ? this.#imageField(model, errors) : nothing}
+      ${values.mode !== 'text' ? this.#imageField('image', firstLast ? s.firstFrame : s.image, model, errors) : nothing}
+      ${firstLast ? this.#imageField('lastFrame', s.lastFrame, model, errors) : nothing}
       <div part="field" class="field">
         <label part="label" for="prompt">${s.prompt}</label>
         <textarea part="prompt" id="prompt" name="prompt" rows="3" required placeholder=${s.promptPlaceholder} .value=${live(values.prompt)}
@@ -240,26 +246,28 @@ export class GenerateFormElement extends LitElement {
     </div>`;
   }
 
-  #imageField(model: ModelCapabilities, errors: FieldErrors): TemplateResult {
+  #imageField(field: ImageField, label: string, model: ModelCapabilities, errors: FieldErrors): TemplateResult {
     const s = this.#s;
     const accept = (model.image?.mediaTypes ?? ['image/*']).join(',');
+    const url = this.#urls[field];
     return html`<div part="field" class="field">
-      <span part="label" id="image-label">${s.image}</span>
-      <div part="dropzone" class="dropzone ${this.#dragging ? 'dragging' : ''}" @dragover=${this.#onDragOver} @dragleave=${this.#onDragLeave} @drop=${this.#onDrop}>
-        ${this.#imageUrl ? html`<img part="preview" class="preview" src=${this.#imageUrl} alt="">
-          <button type="button" @click=${() => this.#setImage(null)}>${s.removeImage}</button>`
+      <span part="label" id="${field}-label">${label}</span>
+      <div part="dropzone" class="dropzone ${this.#dragging === field ? 'dragging' : ''}" data-field=${field}
+        @dragover=${this.#onDrag} @dragleave=${this.#onDrag} @drop=${this.#onDrag}>
+        ${url ? html`<img part="preview" class="preview" src=${url} alt="">
+          <button type="button" aria-describedby="${field}-label" @click=${() => this.#setImage(field, null)}>${s.removeImage}</button>`
           : html`<span>${s.dropImage}</span>`}
-        <label class="btn">${s.chooseImage}<input class="sr" type="file" name="image" accept=${accept} aria-labelledby="image-label"
-          aria-invalid=${!!this.#error('image', errors)} aria-describedby="image-error"></label>
+        <label class="btn">${s.chooseImage}<input class="sr" type="file" name=${field} accept=${accept} aria-labelledby="${field}-label"
+          aria-invalid=${!!this.#error(field, errors)} aria-describedby="${field}-error"></label>
       </div>
-      ${this.#errorText('image', errors)}
+      ${this.#errorText(field, errors)}
     </div>`;
   }
 
   /** A field's message: the server's, or the check's. "Nothing entered yet" waits until the field was touched. */
   #error(field: FormField, errors: FieldErrors): string | undefined {
     const values = this.#values;
-    const empty = (field === 'prompt' && !values?.prompt.trim()) || (field === 'image' && !values?.image);
+    const empty = (field === 'prompt' && !values?.prompt.trim()) || ((field === 'image' || field === 'lastFrame') && !values?.[field]);
     return this.#serverErrors[field] ?? (this.#touched.has(field) || !empty ? errors[field] : undefined);
   }
 
@@ -285,11 +293,11 @@ export class GenerateFormElement extends LitElement {
   #onInput = (event: Event): void => {
     const target = event.target as HTMLInputElement;
     const name = target.name;
-    if (name === 'image') {
-      if (event.type === 'change') this.#setImage(target.files?.[0] ?? null);
+    if (name === 'image' || name === 'lastFrame') {
+      if (event.type === 'change') this.#setImage(name, target.files?.[0] ?? null);
       return;
     }
-    if (name === 'mode') return this.#change({ mode: target.value === 'image' ? 'image' : 'text' });
+    if (name === 'mode') return this.#change({ mode: target.value as FormValues['mode'] });
     if (name === 'provider') return this.#choose(target.value, undefined);
     if (name === 'model') return this.#choose(this.#values?.provider, target.value);
     if (!FIELDS.has(name)) return;
@@ -320,43 +328,32 @@ export class GenerateFormElement extends LitElement {
     this.requestUpdate();
   }
 
-  #setImage(file: Blob | null): void {
+  #setImage(field: ImageField, file: Blob | null): void {
     const model = this.#currentModel;
-    this.#touched.add('image');
-    this.#setImageUrl(null);
-    if (file && model && imageProblem(file, model, this.#s)) {
-      // Keep the rejected file so the message says what is wrong with it, but show no preview.
-      this.#change({ image: file });
-      return;
-    }
-    if (file) this.#setImageUrl(URL.createObjectURL(file));
-    this.#change({ image: file });
+    this.#touched.add(field);
+    // A rejected file is kept so the message says what is wrong with it, but gets no preview.
+    this.#setImageUrl(field, file && model && !imageProblem(file, model, this.#s) ? URL.createObjectURL(file) : null);
+    this.#change({ [field]: file });
   }
 
-  #setImageUrl(url: string | null): void {
-    if (this.#imageUrl) URL.revokeObjectURL(this.#imageUrl);
-    this.#imageUrl = url;
+  #setImageUrl(field: ImageField, url: string | null): void {
+    const old = this.#urls[field];
+    if (old) URL.revokeObjectURL(old);
+    this.#urls[field] = url ?? undefined;
   }
 
-  #onDragOver = (event: DragEvent): void => {
-    event.preventDefault();
-    if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
-    if (!this.#dragging) {
-      this.#dragging = true;
-      this.requestUpdate();
+  /** dragover, dragleave and drop on a drop zone; its `data-field` names the image field. */
+  #onDrag = (event: DragEvent): void => {
+    const field = (event.currentTarget as HTMLElement).dataset.field as ImageField;
+    const type = event.type;
+    if (type !== 'dragleave') event.preventDefault();
+    if (type === 'dragover') {
+      if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
+      if (this.#dragging === field) return;
     }
-  };
-
-  #onDragLeave = (): void => {
-    this.#dragging = false;
-    this.requestUpdate();
-  };
-
-  #onDrop = (event: DragEvent): void => {
-    event.preventDefault();
-    this.#dragging = false;
-    const file = event.dataTransfer?.files?.[0];
-    if (file) this.#setImage(file);
+    this.#dragging = type === 'dragover' ? field : null;
+    const file = type === 'drop' ? event.dataTransfer?.files?.[0] : undefined;
+    if (file) this.#setImage(field, file);
     else this.requestUpdate();
   };
 
@@ -385,9 +382,9 @@ export class GenerateFormElement extends LitElement {
     }
     const request = toRequest(model, values);
     if (!emit(this, 'vg-generate-request', { request }, true)) return;
-    const image = values.mode === 'image' ? values.image : null;
     // One key per submission: the same request sent again (after an error) keeps it; any change makes a new one.
-    const signature = JSON.stringify({ ...request, image: image ? [image.size, image.type, (image as File).name, (image as File).lastModified] : null });
+    // Images (first and last frame) count by size, type, name and date.
+    const signature = JSON.stringify(request, (_, v: unknown) => v instanceof Blob ? [v.size, v.type, (v as File).name, (v as File).lastModified] : v);
     if (signature !== this.#keyFor || !this.#key) {
       this.#key = newKey();
       this.#keyFor = signature;
@@ -406,10 +403,9 @@ export class GenerateFormElement extends LitElement {
       emit(this, 'vg-generate', { entry, request, idempotencyKey });
     } catch (error) {
       const field = GalleryError.isInstance(error) ? error.field : undefined;
-      const target = field === 'lastFrame' ? 'image' : field;
-      if (target && FIELDS.has(target) && this.#fieldShown(target as FormField)) {
+      if (field && FIELDS.has(field) && this.#fieldShown(field as FormField)) {
         const message = (error as GalleryError).message;
-        this.#serverErrors = { [target]: message.startsWith(`${field}: `) ? message.slice(field!.length + 2) : message };
+        this.#serverErrors = { [field]: message.startsWith(`${field}: `) ? message.slice(field!.length + 2) : message };
       } else this.#formError = error;
       emitError(this, error, 'generate');
     } finally {
@@ -429,7 +425,8 @@ export class GenerateFormElement extends LitElement {
       case 'negativePrompt': return Boolean(model.negativePrompt);
       case 'seed': return Boolean(model.seed);
       case 'audio': return false;
-      case 'image': return values.mode === 'image';
+      case 'image': return values.mode !== 'text';
+      case 'lastFrame': return values.mode === 'first-last-frame';
       default: return true;
     }
   }

@@ -3,7 +3,7 @@ import { GalleryError } from '@video-gallery/core/client';
 import { html } from 'lit';
 import { expect, userEvent, waitFor } from 'storybook/test';
 import '../index.js';
-import { MockGalleryClient, MOCK_TEXT_ONLY_MODEL, type MockClientOptions } from '../stories/mock-client.js';
+import { MockGalleryClient, MOCK_FIRST_LAST_MODEL, MOCK_TEXT_ONLY_MODEL, type MockClientOptions } from '../stories/mock-client.js';
 import type { GenerateFormElement } from './generate-form.component.js';
 
 interface Args {
@@ -64,6 +64,20 @@ export const ImageToVideo: Story = {
     await waitFor(() => expect(inside(element, '#image-error').textContent).toBe('The image is too large; the limit is 1 MB.'));
     await userEvent.upload(input, new File([new Uint8Array(64)], 'frame.png', { type: 'image/png' }));
     await waitFor(() => expect(inside<HTMLImageElement>(element, 'img[part="preview"]').src).toMatch(/^blob:/));
+  },
+};
+
+export const FirstLastFrame: Story = {
+  args: { client: { capabilities: { defaultProvider: 'mock', providers: [{ id: 'mock', models: [MOCK_FIRST_LAST_MODEL] }] } } },
+  play: async ({ canvasElement }) => {
+    const element = form(canvasElement);
+    await ready(element);
+    await userEvent.click(inside(element, 'input[name="mode"][value="first-last-frame"]'));
+    await waitFor(() => expect(element.shadowRoot!.querySelectorAll('[part="dropzone"]')).toHaveLength(2));
+    await expect(inside(element, '#image-label').textContent).toBe('First frame');
+    await expect(inside(element, '#lastFrame-label').textContent).toBe('Last frame');
+    await userEvent.upload(inside<HTMLInputElement>(element, 'input[name="lastFrame"]'), new File([new Uint8Array(64)], 'last.png', { type: 'image/png' }));
+    await waitFor(() => expect(inside<HTMLImageElement>(element, '[data-field="lastFrame"] img[part="preview"]').src).toMatch(/^blob:/));
   },
 };
 

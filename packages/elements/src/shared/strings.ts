@@ -145,6 +145,7 @@ export interface FormStrings {
   mode: string;
   modeText: string;
   modeImage: string;
+  modeFirstLast: string;
   provider: string;
   model: string;
   prompt: string;
@@ -165,10 +166,14 @@ export interface FormStrings {
   seedRange: (min: number, max: number) => string;
   audio: string;
   image: string;
+  /** The start image's label in first + last frame mode. */
+  firstFrame: string;
+  lastFrame: string;
   dropImage: string;
   chooseImage: string;
   removeImage: string;
   imageRequired: string;
+  lastFrameRequired: string;
   imageType: (types: string) => string;
   imageSize: (max: string) => string;
   /** Estimated cost, e.g. "Estimated cost: $0.40". */
@@ -189,6 +194,7 @@ export const defaultFormStrings: FormStrings = {
   mode: 'Start from',
   modeText: 'Text',
   modeImage: 'Image',
+  modeFirstLast: 'First + last frame',
   provider: 'Provider',
   model: 'Model',
   prompt: 'Prompt',
@@ -207,10 +213,13 @@ export const defaultFormStrings: FormStrings = {
   seedRange: (min, max) => `Use a whole number from ${min} to ${max}.`,
   audio: 'With sound',
   image: 'Start image',
+  firstFrame: 'First frame',
+  lastFrame: 'Last frame',
   dropImage: 'Drop an image here, or',
   chooseImage: 'choose a file',
   removeImage: 'Remove image',
   imageRequired: 'Add an image to animate.',
+  lastFrameRequired: 'Add the last frame.',
   imageType: (types) => `Use one of these image types: ${types}.`,
   imageSize: (max) => `The image is too large; the limit is ${max}.`,
   cost: (amount) => `Estimated cost: ${amount}`,

@@ -20,6 +20,9 @@ export const MOCK_TEXT_ONLY_MODEL: ModelCapabilities = {
   audio: false, seed: false,
 };
 
+/** Like `MOCK_MODEL`, and also takes a first and a last frame. */
+export const MOCK_FIRST_LAST_MODEL: ModelCapabilities = { ...MOCK_MODEL, id: 'mock-frames', label: 'Mock Frames', modes: ['text', 'image', 'first-last-frame'] };
+
 export const MOCK_CAPABILITIES: GalleryCapabilities = {
   defaultProvider: 'mock',
   providers: [{ id: 'mock', models: [MOCK_MODEL, MOCK_TEXT_ONLY_MODEL] }, { id: 'other', models: [{ ...MOCK_TEXT_ONLY_MODEL, id: 'other-1', label: 'Other 1' }] }],
