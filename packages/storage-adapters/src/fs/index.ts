@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { close as closeFdCallback, fstat as fstatCallback, open as openCallback, read as readCallback, type BigIntStats } from 'node:fs';
 import { lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat, unlink, access, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -8,6 +7,8 @@ import {
 } from '@video-gallery/core';
 import { normalisePublicBaseUrl } from '../shared/public-base-url.js';
 import { etagOf, fileIdentity, guessContentType, metaDirOf, metaFileOf, readSidecarType, writeFileAtomic, type Sidecar } from './meta.js';
+import type { BigIntStats } from 'node:fs';
+import { closeFd, fstatFd, openInside, readFd } from './fd.js';
 import { checkAncestors, checkRealSync, errnoCode, escapeError, isInside, isInsideOrSame, isMissing, keyPath, realInside, TMP_DIR } from './paths.js';
 
 export { isInside, resolveInside } from './paths.js';
@@ -66,24 +67,6 @@ async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
     const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
     offset += bytesWritten;
   }
-}
-
-// Reads use plain file descriptors with the callback API: on Node 20 a FileHandle (a transferable object) and the
-// promise wrappers cost about as much CPU as the I/O itself for a small range read.
-function openFd(file: string): Promise<number> {
-  return new Promise((resolve, reject) => openCallback(file, 'r', (error, fd) => (error ? reject(error) : resolve(fd))));
-}
-
-function fstatFd(fd: number): Promise<BigIntStats> {
-  return new Promise((resolve, reject) => fstatCallback(fd, { bigint: true }, (error, stats) => (error ? reject(error) : resolve(stats))));
-}
-
-function readFd(fd: number, buffer: Uint8Array, length: number, position: number): Promise<number> {
-  return new Promise((resolve, reject) => readCallback(fd, buffer, 0, length, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead))));
-}
-
-function closeFd(fd: number): void {
-  closeFdCallback(fd, () => {});
 }
 
 /**
@@ -353,16 +336,9 @@ export function createFsStorage(options: FsStorageOptions): FsStorage {
       try {
         const real = await realRoot();
         if (real === null) return null;
-        // The symlink check and the open run side by side (one round trip to the thread pool instead of two); the
-        // descriptor is only read once the check passed, and closed unread otherwise.
-        const [checked, opened] = await Promise.allSettled([realInside(real, target, key), openFd(target)]);
-        if (checked.status === 'rejected' || checked.value === null) {
-          if (opened.status === 'fulfilled') closeFd(opened.value);
-          if (checked.status === 'rejected') throw checked.reason;
-          return null;
-        }
-        if (opened.status === 'rejected') throw opened.reason;
-        fd = opened.value;
+        const opened = await openInside(real, target, key);
+        if (opened === null) return null;
+        fd = opened;
       } catch (error) {
         if (isMissing(error) || errnoCode(error) === 'EISDIR') return null;
         throw storageError(what, error);
