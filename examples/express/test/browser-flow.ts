@@ -1,5 +1,6 @@
 // Shared by the examples' browser tests (express e2e, sveltekit): drive the demo sign-in and the two web
 // components in a page, through playwright-core locators (which pierce open shadow roots).
+import { createRequire } from 'node:module';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { chromiumArgs, chromiumPath } from '../../../scripts/chromium.mjs';
@@ -49,4 +50,18 @@ export async function watchFirstCard(page: Page, timeoutMs: number): Promise<str
     if (status === 'ready' || status === 'failed' || Date.now() > deadline) return seen;
     await page.waitForTimeout(50);
   }
+}
+
+/**
+ * axe-core's WCAG 2.1 A/AA violations on the page as it is now (shadow roots included), one line per failing node.
+ */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) {
+    await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+  }
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown; failureSummary?: string }[] }[] }> } }).axe;
+    const results = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'], preload: false });
+    return results.violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${(n.failureSummary ?? '').replace(/\s+/g, ' ')} at ${JSON.stringify(n.target)}`));
+  });
 }

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFfmpeg, findFfprobe } from '@video-gallery/core/node';
 import { chromiumMissing } from '../../../scripts/chromium.mjs';
 import { repoRoot, requireBuiltPackages, startApp, type RunningApp } from './app-flow.js';
-import { firstCard, generate, launchChromium, signInInBrowser, watchFirstCard } from './browser-flow.js';
+import { accessibilityViolations, firstCard, generate, launchChromium, signInInBrowser, watchFirstCard } from './browser-flow.js';
 
 const exampleDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ffmpeg = await findFfmpeg().catch(() => null);
@@ -83,6 +83,8 @@ describe.skipIf(missing !== null)('examples/express in Chromium (end to end)', (
     // A ready card has its poster (the thumbnail ffmpeg made).
     const poster = firstCard(page).locator('img[part~="thumbnail"]');
     await expect.poll(() => poster.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), { timeout: 15_000 }).toBe(true);
+    // The whole page, the app's own markup and styles included, passes an axe-core WCAG 2.1 AA audit.
+    expect(await accessibilityViolations(page)).toEqual([]);
   }, 120_000);
 
   it('plays the video in the player dialog (currentTime advances)', async () => {
@@ -100,6 +102,7 @@ describe.skipIf(missing !== null)('examples/express in Chromium (end to end)', (
     expect(state.width).toBeGreaterThan(0);
     expect(state.height).toBeGreaterThan(0);
     expect(state.duration).toBeGreaterThan(2.5);
+    expect(await accessibilityViolations(page)).toEqual([]);
   }, 60_000);
 
   it('downloads the video: a real MP4 that ffprobe reads', async () => {
