@@ -24,6 +24,7 @@ import uploadResponse from './__fixtures__/upload-response.json' with { type: 'j
 import error401 from './__fixtures__/error-401.json' with { type: 'json' };
 import error402 from './__fixtures__/error-402.json' with { type: 'json' };
 import error429 from './__fixtures__/error-429.json' with { type: 'json' };
+import { failed, fixedFetch, recordingFetch, rejection } from '../provider-test-support.js';
 
 const KEY = 'test-kie-key';
 const PNG = new Uint8Array([1, 2, 3]);
@@ -31,32 +32,6 @@ const veoRequest: ProviderRequest = { model: 'veo3_fast', mode: 'text', prompt: 
 const wanRequest: ProviderRequest = { model: 'wan/2-6-text-to-video', mode: 'text', prompt: 'A knitted burger', aspectRatio: '16:9', resolution: '720p', durationSeconds: 5 };
 const VEO_TASK = { provider: 'kie', api: 'veo', taskId: 'veo_task_abcdef123456', model: 'veo3_fast', submittedAt: '2020-01-01T00:00:00.000Z' };
 const JOBS_TASK = { provider: 'kie', api: 'jobs', taskId: 'task_12345678', model: 'kling/v2-1-standard', submittedAt: '2020-01-01T00:00:00.000Z' };
-
-function recordingFetch(mock: KieMock) {
-  const requests: Request[] = [];
-  const fetchFn: typeof fetch = async (input, init) => {
-    const request = new Request(input, init);
-    requests.push(request.clone());
-    return mock.handle(request);
-  };
-  return { requests, fetch: fetchFn };
-}
-
-function fixedFetch(status: number, body: unknown): typeof fetch {
-  return async () => new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<GalleryError> {
-  const error = await promise.then(() => null, (reason: unknown) => reason);
-  expect(GalleryError.isInstance(error)).toBe(true);
-  return error as GalleryError;
-}
-
-function failed(status: ProviderStatus): GalleryError {
-  expect(status.state).toBe('failed');
-  if (status.state !== 'failed') throw new Error(`not failed: ${JSON.stringify(status)}`);
-  return status.error;
-}
 
 describe('kie request shape (exact body and headers)', () => {
   it('Veo: POST /api/v1/veo/generate with Bearer key, JSON, a browser-like User-Agent and the fixture body', async () => {

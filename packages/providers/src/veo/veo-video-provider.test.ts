@@ -16,6 +16,7 @@ import runningFixture from './__fixtures__/operation-running.json' with { type: 
 import doneFixture from './__fixtures__/operation-done.json' with { type: 'json' };
 import raiFixture from './__fixtures__/operation-rai-filtered.json' with { type: 'json' };
 import errorFixture from './__fixtures__/operation-error.json' with { type: 'json' };
+import { failed, fixedFetch, recordingFetch, rejection } from '../provider-test-support.js';
 
 const KEY = 'test-gemini-key';
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -26,34 +27,6 @@ const textRequest: ProviderRequest = {
   negativePrompt: 'cartoon, low quality', aspectRatio: '16:9', resolution: '720p', durationSeconds: 8,
 };
 const TASK = { provider: 'veo', operation: 'models/veo-3.1-fast-generate-preview/operations/2wuadveixogd', model: 'veo-3.1-fast-generate-preview' } as const;
-
-/** A fetch that records every request and lets the mock answer it, so nothing touches the network. */
-function recordingFetch(mock: VeoMock) {
-  const requests: Request[] = [];
-  const fetchFn: typeof fetch = async (input, init) => {
-    const request = new Request(input, init);
-    requests.push(request.clone());
-    return mock.handle(request);
-  };
-  return { requests, fetch: fetchFn };
-}
-
-/** A fetch that answers every request with one fixed JSON body. */
-function fixedFetch(status: number, body: unknown): typeof fetch {
-  return async () => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<GalleryError> {
-  const error = await promise.then(() => null, (reason: unknown) => reason);
-  expect(GalleryError.isInstance(error)).toBe(true);
-  return error as GalleryError;
-}
-
-function failed(status: ProviderStatus): GalleryError {
-  expect(status.state).toBe('failed');
-  if (status.state !== 'failed') throw new Error('not failed');
-  return status.error;
-}
 
 describe('veo request shape (exact body and headers)', () => {
   it('text-to-video: POST models/{model}:predictLongRunning with x-goog-api-key and the fixture body', async () => {
