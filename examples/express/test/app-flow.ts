@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
+import { findFfmpeg, findFfprobe } from '@video-gallery/core/node';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -19,6 +20,20 @@ export function requireBuiltPackages(): void {
   if (missing.length > 0) {
     throw new Error(`The example apps run the built packages, and these files are missing: ${missing.join(', ')}. Run \`pnpm build\` at the repository root first.`);
   }
+}
+
+/**
+ * The ffmpeg and ffprobe the local provider renders with, or `null` (after a loud warning) when they are missing.
+ * With `VG_REQUIRE_ALL=1` (set by .ci/run) missing tools throw instead, so CI never passes by skipping.
+ */
+export async function ffmpegOrSkip(what: string): Promise<{ ffmpeg: string; ffprobe: string } | null> {
+  const ffmpeg = await findFfmpeg().catch(() => null);
+  const ffprobe = await findFfprobe().catch(() => null);
+  if (ffmpeg && ffprobe) return { ffmpeg, ffprobe };
+  const reason = 'ffmpeg/ffprobe not found: the example renders a real video with the local provider';
+  if (process.env.VG_REQUIRE_ALL === '1') throw new Error(`${reason}; VG_REQUIRE_ALL=1 makes this a failure.`);
+  console.warn(`\n⚠ SKIP ${what}: ${reason}\n`);
+  return null;
 }
 
 /** A free TCP port on 127.0.0.1 (for apps that cannot report the port they bound). */

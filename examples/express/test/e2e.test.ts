@@ -9,17 +9,16 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFfmpeg, findFfprobe } from '@video-gallery/core/node';
 import { chromiumMissing } from '../../../scripts/chromium.mjs';
-import { repoRoot, requireBuiltPackages, startApp, type RunningApp } from './app-flow.js';
+import { ffmpegOrSkip, repoRoot, requireBuiltPackages, startApp, type RunningApp } from './app-flow.js';
 import { accessibilityViolations, firstCard, generate, launchChromium, signInInBrowser, watchFirstCard } from './browser-flow.js';
 
 const exampleDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const ffmpeg = await findFfmpeg().catch(() => null);
-const ffprobe = await findFfprobe().catch(() => null);
-const missing = chromiumMissing('the Express end-to-end test is') ?? (ffmpeg && ffprobe ? null : 'ffmpeg/ffprobe not found: the local provider renders a real video');
-if (missing && process.env.VG_REQUIRE_ALL === '1') throw new Error(`${missing}; VG_REQUIRE_ALL=1 makes this a failure.`);
-if (missing) console.warn(`\n⚠ SKIP examples/express end-to-end: ${missing}\n`);
+const noBrowser = chromiumMissing('the Express end-to-end test is');
+if (noBrowser) console.warn(`\n⚠ ${noBrowser}\n`);
+const tools = await ffmpegOrSkip('examples/express end-to-end');
+const missing = noBrowser ?? (tools ? null : 'no ffmpeg');
+const ffprobe = tools?.ffprobe;
 
 const updateScreenshots = process.env.VG_UPDATE_SCREENSHOTS === '1';
 const imagesDir = join(repoRoot, 'docs/images');

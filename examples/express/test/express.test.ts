@@ -4,16 +4,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFfmpeg } from '@video-gallery/core/node';
-import { generateWatchDelete, requireBuiltPackages, signIn, startApp, type RunningApp } from './app-flow.js';
+import { ffmpegOrSkip, generateWatchDelete, requireBuiltPackages, signIn, startApp, type RunningApp } from './app-flow.js';
 
 const exampleDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const ffmpeg = await findFfmpeg().catch(() => null);
-if (!ffmpeg) {
-  const reason = 'ffmpeg not found: the example renders a real video with the local provider';
-  if (process.env.VG_REQUIRE_ALL === '1') throw new Error(`${reason}; VG_REQUIRE_ALL=1 makes this a failure.`);
-  console.warn(`SKIP express example tests: ${reason}`);
-}
+const ffmpeg = await ffmpegOrSkip('express example tests');
 
 describe.skipIf(!ffmpeg)('examples/express', () => {
   let app: RunningApp;

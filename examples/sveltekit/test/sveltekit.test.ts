@@ -5,18 +5,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFfmpeg } from '@video-gallery/core/node';
 import { chromiumMissing } from '../../../scripts/chromium.mjs';
-import { freePort, generateWatchDelete, requireBuiltPackages, signIn, startApp, type RunningApp } from '../../express/test/app-flow.js';
+import { freePort, ffmpegOrSkip, generateWatchDelete, requireBuiltPackages, signIn, startApp, type RunningApp } from '../../express/test/app-flow.js';
 import { firstCard, generate, launchChromium, signInInBrowser, watchFirstCard } from '../../express/test/browser-flow.js';
 
 const exampleDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const ffmpeg = await findFfmpeg().catch(() => null);
-if (!ffmpeg) {
-  const reason = 'ffmpeg not found: the example renders a real video with the local provider';
-  if (process.env.VG_REQUIRE_ALL === '1') throw new Error(`${reason}; VG_REQUIRE_ALL=1 makes this a failure.`);
-  console.warn(`SKIP sveltekit example tests: ${reason}`);
-}
+const ffmpeg = await ffmpegOrSkip('sveltekit example tests');
 
 function viteBuild(): Promise<void> {
   return new Promise((res, rej) => {
