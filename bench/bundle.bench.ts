@@ -76,6 +76,16 @@ async function main(): Promise<void> {
   results.push(elements);
   results.push(await measure('  ./video-gallery only', `export * from './src/video-gallery.ts';`, elementsDir));
   results.push(await measure('  ./generate-form only', `export * from './src/generate-form.ts';`, elementsDir));
+  // Cross-check: the published self-contained file (tsup, same template squeezing), when it has been built.
+  const standalone = join(elementsDir, 'dist/standalone.js');
+  if (existsSync(standalone)) {
+    const bytes = readFileSync(standalone);
+    results.push({
+      name: '  dist/standalone.js (published, tsup)', raw: bytes.byteLength, gzip: gzipSync(bytes, { level: 9 }).byteLength,
+      brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).byteLength, inputs: [],
+    });
+  }
+
   const baseline = await measure('baseline: lit (LitElement, html, css)', `export { LitElement, html, css } from 'lit';`, elementsDir);
   results.push(baseline);
   results.push(await measure('@video-gallery/core/client alone', `export { RemoteGallery } from '@video-gallery/core/client';`, elementsDir));
