@@ -1,6 +1,5 @@
-// The demo page: two web components from @video-gallery/elements do the work; this file only handles the demo
-// sign-in and the theme switch. The server bundles it for the browser at start (src/browser-bundle.js).
-import '@video-gallery/elements';
+// The demo page: the two web components (loaded by index.html from /vendor/video-gallery.js) do the work; this
+// file only handles the demo sign-in and the theme switch, and logs what the elements report.
 
 const $ = (selector) => document.querySelector(selector);
 

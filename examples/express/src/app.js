@@ -5,20 +5,20 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { toNodeListener } from '@video-gallery/core/node';
 import { createGalleryHandler } from '@video-gallery/core/server';
-import { bundleBrowserScript, serveBundle } from './browser-bundle.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 /**
- * Checks that the workspace packages the page bundles are built (`dist/`), with a message saying how to fix it.
+ * The self-contained build of the web components (`@video-gallery/elements/standalone`: both elements with lit and
+ * the browser client in one file), which the page loads with a plain `<script type="module">`.
+ * @returns {string}
  */
-export function requireBuiltElements() {
-  for (const specifier of ['@video-gallery/elements', '@video-gallery/core/client']) {
-    const file = fileURLToPath(import.meta.resolve(specifier));
-    if (!existsSync(file)) {
-      throw new Error(`${file} is missing: run \`pnpm build\` at the repository root first (the page bundles the built ${specifier}).`);
-    }
+export function standaloneElementsFile() {
+  const file = fileURLToPath(import.meta.resolve('@video-gallery/elements/standalone'));
+  if (!existsSync(file)) {
+    throw new Error(`${file} is missing: run \`pnpm build\` at the repository root first (the page loads the built web components).`);
   }
+  return file;
 }
 
 /**
@@ -28,9 +28,8 @@ export function requireBuiltElements() {
  * @param {ReturnType<typeof import('./session.js').createSessions>} options.sessions
  * @param {boolean} [options.secureCookies] mark cookies `Secure` (behind HTTPS). Default false.
  */
-export async function createApp({ gallery, sessions, secureCookies = false }) {
-  requireBuiltElements();
-  const script = await bundleBrowserScript(join(here, '..', 'public', 'app.js'));
+export function createApp({ gallery, sessions, secureCookies = false }) {
+  const elements = standaloneElementsFile();
 
   const handler = createGalleryHandler(gallery, {
     basePath: '/api/gallery',
@@ -64,8 +63,10 @@ export async function createApp({ gallery, sessions, secureCookies = false }) {
     res.json({ name });
   });
 
-  // The page's script, bundled at start (app.js imports @video-gallery/elements), then the static files.
-  app.use(serveBundle(script));
+  // The web components in one file (no bundler needed), then the page's own static files.
+  app.get('/vendor/video-gallery.js', (_req, res) => {
+    res.sendFile(elements); // text/javascript, with ETag and Last-Modified for revalidation
+  });
   app.use(express.static(join(here, '..', 'public'), { index: ['index.html'] }));
 
   return { app, handler };

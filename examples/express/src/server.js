@@ -15,7 +15,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 const dataDir = resolveDataDir(undefined, env);
 const { gallery, describe } = await createGalleryFromEnv({ dataDir, env });
 const sessions = createSessions(env.SESSION_SECRET);
-const { app, handler } = await createApp({ gallery, sessions, secureCookies: env.SECURE_COOKIES === '1' });
+const { app, handler } = createApp({ gallery, sessions, secureCookies: env.SECURE_COOKIES === '1' });
 
 const server = app.listen(port, host);
 await new Promise((resolve, reject) => {
