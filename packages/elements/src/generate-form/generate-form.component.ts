@@ -61,6 +61,7 @@ function newKey(): string {
  * @cssproperty --vg-radius - Corner radius.
  * @cssproperty --vg-font-family - Font.
  * @cssproperty --vg-font-size - Base font size.
+ * @cssproperty --vg-transition-duration - Transitions of the buttons (0s when reduced motion is asked for).
  */
 export class GenerateFormElement extends LitElement {
   static override styles = formStyles;

@@ -92,6 +92,10 @@ function fileName(entry: GalleryItem): string {
  * @csspart load-more - The load more button.
  * @csspart dialog - The player dialog.
  * @csspart player - The video in the dialog.
+ * @csspart player-placeholder - Shown in the dialog instead of the video while a job runs or after it failed.
+ * @csspart close-button - The dialog's close button.
+ * @csspart download - The dialog's download link.
+ * @csspart publish - The dialog's caption and publish form.
  * @csspart details - The details list in the dialog.
  * @csspart dialog-actions - The dialog's buttons.
  * @csspart caption - The caption field.
@@ -113,6 +117,7 @@ function fileName(entry: GalleryItem): string {
  * @cssproperty --vg-transition-duration - Transitions (0s when reduced motion is asked for).
  * @cssproperty --vg-card-body-height - Height of the text area of a card. Default 7.5em.
  * @cssproperty --vg-max-height - Height limit of the element; set it to scroll inside the element. Default none.
+ * @cssproperty --vg-columns - A fixed number of columns, instead of 1 to 5 by the element's width (container queries).
  */
 export class VideoGalleryElement extends LitElement {
   static override styles = galleryStyles;
