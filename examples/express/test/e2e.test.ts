@@ -133,6 +133,26 @@ describe.skipIf(missing !== null)('examples/express in Chromium (end to end)', (
     expect(consoleErrors).toEqual([]);
   }, 30_000);
 
+  it('generates from a first and a last frame (the local renderer cross-fades between them)', async () => {
+    const first = join(downloads, 'first.png');
+    const last = join(downloads, 'last.png');
+    execFileSync(tools!.ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=0x1040c0:s=640x360', '-frames:v', '1', first]);
+    execFileSync(tools!.ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=0xe0a020:s=640x360', '-frames:v', '1', last]);
+    const form = page.locator('generate-form');
+    await form.getByRole('radio', { name: 'First + last frame' }).check();
+    await form.locator('input[type="file"][name="image"]').setInputFiles(first);
+    await form.locator('input[type="file"][name="lastFrame"]').setInputFiles(last);
+    await expect.poll(() => form.locator('img[part="preview"]').count()).toBe(2);
+    await generate(page, 'Dusk turns to dawn', { duration: '2' });
+    const seen = await watchFirstCard(page, 90_000);
+    expect(seen.at(-1), `statuses seen: ${seen.join(' → ')}`).toBe('ready');
+    const entry = await page.evaluate(async () => ((await (await fetch('/api/gallery/generations?limit=1')).json()) as { items: { request: Record<string, unknown> }[] }).items[0]!.request);
+    expect(entry).toMatchObject({ prompt: 'Dusk turns to dawn', image: { mediaType: 'image/png' }, lastFrame: { mediaType: 'image/png' } });
+    expect(consoleErrors).toEqual([]);
+    // Back to text mode for what follows.
+    await form.getByRole('radio', { name: 'Text' }).check();
+  }, 120_000);
+
   // Not a check, a tool: only defined when asked for, so that normal runs do not count it as skipped.
   if (updateScreenshots) it('writes the screenshots of docs/images (VG_UPDATE_SCREENSHOTS=1)', async () => {
     mkdirSync(imagesDir, { recursive: true });

@@ -18,8 +18,10 @@ export interface LocalRenderSpec {
   fps: number;
   /** `false` leaves the audio track out. Default true. */
   audio?: boolean;
-  /** File name of the input image inside the task folder, for image-to-video. */
+  /** File name of the input image inside the task folder, for image-to-video (the first frame with `lastFrameFile`). */
   imageFile?: string;
+  /** File name of the last frame inside the task folder, for first + last frame: the video cross-fades to it. */
+  lastFrameFile?: string;
 }
 
 /** Options of {@link renderLocalVideo}. */
@@ -228,12 +230,21 @@ export function renderArguments(spec: LocalRenderSpec, options: { font: string |
 
   const inputs: string[] = [];
   const graph: string[] = [];
-  if (spec.imageFile) {
-    // Cover the frame with the image, then zoom in slowly towards the centre.
-    inputs.push('-loop', '1', '-framerate', String(fps), '-t', String(d), '-i', `file:${spec.imageFile}`);
+  const still = (file: string): string => {
+    inputs.push('-loop', '1', '-framerate', String(fps), '-t', String(d), '-i', `file:${file}`);
+    // Cover the frame with the image.
+    return `[${inputs.filter((a) => a === '-i').length - 1}:v]${filter('scale', { w: width, h: height, force_original_aspect_ratio: 'increase', flags: 'bicubic' })},` +
+      `${filter('crop', { w: width, h: height })},setsar=1`;
+  };
+  if (spec.imageFile && spec.lastFrameFile) {
+    // First + last frame: hold the first image, cross-fade to the last through the middle half, hold it.
+    graph.push(`${still(spec.imageFile)},settb=AVTB,${filter('fps', { fps })}[first]`);
+    graph.push(`${still(spec.lastFrameFile)},settb=AVTB,${filter('fps', { fps })}[last]`);
+    graph.push(`[first][last]${filter('xfade', { transition: 'fade', duration: d / 2, offset: d / 4 })},format=yuv420p[bg]`);
+  } else if (spec.imageFile) {
+    // Then zoom in slowly towards the centre.
     graph.push(
-      `[0:v]${filter('scale', { w: width, h: height, force_original_aspect_ratio: 'increase', flags: 'bicubic' })},` +
-        `${filter('crop', { w: width, h: height })},setsar=1,` +
+      `${still(spec.imageFile)},` +
         `${filter('zoompan', { z: `1+0.12*on/${frames}`, x: 'iw/2-(iw/zoom/2)', y: 'ih/2-(ih/zoom/2)', d: 1, s: `${width}x${height}`, fps })},format=yuv420p[bg]`,
     );
   } else {
@@ -243,9 +254,11 @@ export function renderArguments(spec: LocalRenderSpec, options: { font: string |
     inputs.push('-f', 'lavfi', '-i', filter('color', { c: 'black', s: `${sw}x${sh}`, r: fps, d }));
     graph.push(`[0:v]format=gbrp,${filter('geq', backgroundExpressions(spec.seed))},${filter('scale', { w: width, h: height, flags: 'bicubic' })},format=yuv420p[bg]`);
   }
+  const nextInput = (): number => inputs.filter((a) => a === '-i').length;
   // A bar along the bottom that fills up with time.
+  const barInput = nextInput();
   inputs.push('-f', 'lavfi', '-i', filter('color', { c: 'white@0.85', s: `${width}x${bar}`, r: fps, d }));
-  let chain = `[bg][1:v]${filter('overlay', { x: `-w+W*t/${d}`, y: 'H-h', eval: 'frame' })}`;
+  let chain = `[bg][${barInput}:v]${filter('overlay', { x: `-w+W*t/${d}`, y: 'H-h', eval: 'frame' })}`;
 
   const { font } = options;
   if (font) {
@@ -267,8 +280,9 @@ export function renderArguments(spec: LocalRenderSpec, options: { font: string |
   }
   graph.push(`${chain}[v]`);
   if (audio) {
+    const toneInput = nextInput();
     inputs.push('-f', 'lavfi', '-i', filter('sine', { frequency: tone(spec.seed), beep_factor: 2, sample_rate: 48000, duration: d }));
-    graph.push('[2:a]volume=0.2[a]');
+    graph.push(`[${toneInput}:a]volume=0.2[a]`);
   }
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...inputs,

@@ -93,7 +93,7 @@ describe('local provider: declaration', () => {
     expect(local.workDir).toBe(join(tmpdir(), 'video-gallery-local'));
     expect(local.models()).toEqual([LOCAL_MODEL]);
     expect(LOCAL_MODEL).toMatchObject({
-      id: 'local-v1', modes: ['text', 'image'], aspectRatios: ['16:9', '9:16', '1:1'], resolutions: ['480p', '720p', '1080p'],
+      id: 'local-v1', modes: ['text', 'image', 'first-last-frame'], aspectRatios: ['16:9', '9:16', '1:1'], resolutions: ['480p', '720p', '1080p'],
       durations: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], audio: true, seed: { min: 0, max: 2_147_483_647 },
       image: { mediaTypes: ['image/png', 'image/jpeg', 'image/webp'], maxBytes: 10 * 1024 * 1024 }, cost: { perSecond: 0 },
     });
@@ -139,6 +139,29 @@ describe.skipIf(!tools)('local provider: renders checked with ffprobe', () => {
     expect(Math.abs(info.duration - 2)).toBeLessThanOrEqual(0.1);
     // The slow zoom changes the picture over time.
     expect(difference(frame(file, 0), frame(file, 1.9))).toBeGreaterThan(2);
+  }, 120_000);
+
+  it('cross-fades from the first frame to the last (first + last frame)', async () => {
+    const dir = workDir();
+    const first = join(dir, 'first.png');
+    const last = join(dir, 'last.jpg');
+    execFileSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=0x1040c0:s=640x360', '-frames:v', '1', first]);
+    execFileSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=0xe0a020:s=800x800', '-frames:v', '1', last]);
+    const provider = createLocal({ workDir: dir, fontFile: false });
+    const { info, file } = await render(provider, request({
+      mode: 'first-last-frame', aspectRatio: '16:9', durationSeconds: 4, prompt: 'blue to gold',
+      image: { data: new Uint8Array(readFileSync(first)), mediaType: 'image/png' },
+      lastFrame: { data: new Uint8Array(readFileSync(last)), mediaType: 'image/jpeg' },
+    }));
+    expect(info.video).toMatchObject({ codec_name: 'h264', width: 854, height: 480 });
+    expect(Math.abs(info.duration - 4)).toBeLessThanOrEqual(0.1);
+    // The start shows the first image, the end the last one, and the middle is between the two.
+    const start = frame(file, 0.2);
+    const middle = frame(file, 2);
+    const end = frame(file, 3.8);
+    expect(difference(start, end)).toBeGreaterThan(40);
+    expect(difference(start, middle)).toBeGreaterThan(10);
+    expect(difference(middle, end)).toBeGreaterThan(10);
   }, 120_000);
 
   it('draws any prompt literally (quotes, colons, backslashes, %{...}, newlines, emoji)', async () => {
@@ -327,7 +350,11 @@ describe('local provider: input checks and signals', () => {
   const png = { data: new Uint8Array([0x89, 0x50, 0x4e, 0x47]), mediaType: 'image/png' };
   const bad: [string, Partial<ProviderRequest>][] = [
     ['model', { model: 'local-v2' }],
-    ['mode', { mode: 'first-last-frame', image: png, lastFrame: png }],
+    ['mode', { mode: 'video-to-video' as ProviderRequest['mode'] }],
+    ['lastFrame', { mode: 'first-last-frame', image: png }],
+    ['lastFrame', { mode: 'first-last-frame', image: png, lastFrame: { data: png.data, mediaType: 'image/gif' } }],
+    ['lastFrame', { mode: 'image', image: png, lastFrame: png }],
+    ['image', { mode: 'first-last-frame', lastFrame: png }],
     ['prompt', { prompt: '   ' }],
     ['prompt', { prompt: 'x'.repeat(2001) }],
     ['negativePrompt', { negativePrompt: 'x'.repeat(501) }],

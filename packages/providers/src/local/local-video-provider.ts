@@ -285,7 +285,9 @@ export function createLocal(settings: LocalProviderSettings = {}): LocalProvider
     const warnings: Warning[] = [];
     const caps = LOCAL_MODEL;
     if (request.model !== LOCAL_MODEL_ID) throw invalid('model', `the local provider has one model, ${LOCAL_MODEL_ID}; got "${request.model}".`);
-    if (request.mode !== 'text' && request.mode !== 'image') throw invalid('mode', `the local provider renders text or image mode, not "${String(request.mode)}".`);
+    if (request.mode !== 'text' && request.mode !== 'image' && request.mode !== 'first-last-frame') {
+      throw invalid('mode', `the local provider renders text, image or first-last-frame mode, not "${String(request.mode)}".`);
+    }
     if (typeof request.prompt !== 'string' || request.prompt.trim() === '') throw invalid('prompt', 'must not be empty.');
     if (request.prompt.length > caps.maxPromptLength) throw invalid('prompt', `is ${request.prompt.length} characters; at most ${caps.maxPromptLength} are allowed.`);
     const negativeMax = caps.negativePrompt === false ? 0 : caps.negativePrompt.maxLength;
@@ -296,13 +298,16 @@ export function createLocal(settings: LocalProviderSettings = {}): LocalProvider
     if (request.seed !== undefined && caps.seed !== false && (!Number.isInteger(request.seed) || request.seed < caps.seed.min || request.seed > caps.seed.max)) {
       throw invalid('seed', `must be a whole number from ${caps.seed.min} to ${caps.seed.max}, got ${String(request.seed)}.`);
     }
-    if (request.lastFrame) throw invalid('lastFrame', 'the local provider does not take a last frame.');
-    if (request.mode === 'image') {
-      const image = request.image;
-      if (!image) throw invalid('image', 'image mode needs an image.');
-      if (!Object.hasOwn(LOCAL_IMAGE_TYPES, image.mediaType)) throw invalid('image', `${image.mediaType} is not supported; use ${Object.keys(LOCAL_IMAGE_TYPES).join(', ')}.`);
-      if (image.data.byteLength === 0) throw invalid('image', 'the image is empty.');
-      if (image.data.byteLength > LOCAL_MAX_IMAGE_BYTES) throw invalid('image', `is ${image.data.byteLength} bytes; at most ${LOCAL_MAX_IMAGE_BYTES} are allowed.`);
+    const checkImage = (field: 'image' | 'lastFrame', image: ProviderRequest['image']): void => {
+      if (!image) throw invalid(field, request.mode === 'image' ? 'image mode needs an image.' : 'first-last-frame mode needs both images (image and lastFrame).');
+      if (!Object.hasOwn(LOCAL_IMAGE_TYPES, image.mediaType)) throw invalid(field, `${image.mediaType} is not supported; use ${Object.keys(LOCAL_IMAGE_TYPES).join(', ')}.`);
+      if (image.data.byteLength === 0) throw invalid(field, 'the image is empty.');
+      if (image.data.byteLength > LOCAL_MAX_IMAGE_BYTES) throw invalid(field, `is ${image.data.byteLength} bytes; at most ${LOCAL_MAX_IMAGE_BYTES} are allowed.`);
+    };
+    if (request.lastFrame && request.mode !== 'first-last-frame') throw invalid('lastFrame', 'a last frame needs first-last-frame mode.');
+    if (request.mode === 'image' || request.mode === 'first-last-frame') {
+      checkImage('image', request.image);
+      if (request.mode === 'first-last-frame') checkImage('lastFrame', request.lastFrame);
     } else if (request.image) {
       warnings.push({ type: 'unsupported', feature: 'image', message: 'The request is in text mode, so the local provider ignores its image.' });
     }
@@ -355,9 +360,13 @@ export function createLocal(settings: LocalProviderSettings = {}): LocalProvider
         audio: request.audio !== false,
       };
       if (request.negativePrompt?.trim()) spec.negativePrompt = request.negativePrompt;
-      if (request.mode === 'image' && request.image) {
+      if (request.mode !== 'text' && request.image) {
         spec.imageFile = `input.${LOCAL_IMAGE_TYPES[request.image.mediaType]!}`;
         await writeFile(join(dir, spec.imageFile), request.image.data);
+      }
+      if (request.mode === 'first-last-frame' && request.lastFrame) {
+        spec.lastFrameFile = `last.${LOCAL_IMAGE_TYPES[request.lastFrame.mediaType]!}`;
+        await writeFile(join(dir, spec.lastFrameFile), request.lastFrame.data);
       }
       // spec.json last and atomically: a task folder with a spec has all its inputs.
       await writeAtomic(join(dir, 'spec.json'), JSON.stringify(spec));

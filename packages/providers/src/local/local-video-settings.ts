@@ -47,7 +47,7 @@ export const LOCAL_IMAGE_TYPES: Readonly<Record<string, string>> = { 'image/png'
 export const LOCAL_MODEL: ModelCapabilities = {
   id: LOCAL_MODEL_ID,
   label: 'Local renderer (ffmpeg)',
-  modes: ['text', 'image'],
+  modes: ['text', 'image', 'first-last-frame'],
   aspectRatios: ['16:9', '9:16', '1:1'],
   resolutions: ['480p', '720p', '1080p'],
   durations: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
