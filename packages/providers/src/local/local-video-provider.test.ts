@@ -285,7 +285,8 @@ process.stdout.write(JSON.stringify(task), () => process.kill(process.pid, 'SIGK
     expect(await fresh.lookup('orphan', { request: request(), submittedAt: null })).toEqual({ task });
     const { status } = await settle(fresh, task);
     expect(status.state).toBe('succeeded');
-    expect(readdirSync(folder)).not.toContain('render.lock');
+    // The lock goes right after the output is in place (status can see the output a moment before).
+    await expect.poll(() => readdirSync(folder), { timeout: 10_000 }).not.toContain('render.lock');
   }, 120_000);
 
   it('records a failed render (with the stderr tail) so every instance reports it', async () => {

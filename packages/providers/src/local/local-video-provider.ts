@@ -223,9 +223,11 @@ export function createLocal(settings: LocalProviderSettings = {}): LocalProvider
       if (!locked) jobs.delete(id);
     }
     if (!locked) return;
+    // The last heartbeat write, awaited before the lock is removed: one still in flight would write it back.
+    let beat: Promise<void> = Promise.resolve();
     const heartbeat = setInterval(() => {
       if (existsSync(join(dir, 'cancelled'))) controller.abort();
-      void writeFile(join(dir, 'render.lock'), JSON.stringify({ pid: process.pid, host: hostname(), progress: job.progress } satisfies LockInfo)).catch(() => undefined);
+      beat = writeFile(join(dir, 'render.lock'), JSON.stringify({ pid: process.pid, host: hostname(), progress: job.progress } satisfies LockInfo)).catch(() => undefined);
     }, HEARTBEAT_MS);
     heartbeat.unref?.();
     job.done = (async () => {
@@ -257,6 +259,7 @@ export function createLocal(settings: LocalProviderSettings = {}): LocalProvider
       } finally {
         if (slot) slots.release();
         clearInterval(heartbeat);
+        await beat;
         await unlink(join(dir, 'render.lock')).catch(() => undefined);
         jobs.delete(id);
       }
