@@ -230,10 +230,15 @@ export function renderArguments(spec: LocalRenderSpec, options: { font: string |
 
   const inputs: string[] = [];
   const graph: string[] = [];
+  /** Adds an ffmpeg input and returns its index. */
+  const input = (...args: string[]): number => {
+    inputs.push(...args);
+    return inputs.filter((a) => a === '-i').length - 1;
+  };
   const still = (file: string): string => {
-    inputs.push('-loop', '1', '-framerate', String(fps), '-t', String(d), '-i', `file:${file}`);
+    const index = input('-loop', '1', '-framerate', String(fps), '-t', String(d), '-i', `file:${file}`);
     // Cover the frame with the image.
-    return `[${inputs.filter((a) => a === '-i').length - 1}:v]${filter('scale', { w: width, h: height, force_original_aspect_ratio: 'increase', flags: 'bicubic' })},` +
+    return `[${index}:v]${filter('scale', { w: width, h: height, force_original_aspect_ratio: 'increase', flags: 'bicubic' })},` +
       `${filter('crop', { w: width, h: height })},setsar=1`;
   };
   if (spec.imageFile && spec.lastFrameFile) {
@@ -251,13 +256,11 @@ export function renderArguments(spec: LocalRenderSpec, options: { font: string |
     const longSide = Math.max(width, height);
     const sw = Math.max(2, Math.round((width * 64) / longSide));
     const sh = Math.max(2, Math.round((height * 64) / longSide));
-    inputs.push('-f', 'lavfi', '-i', filter('color', { c: 'black', s: `${sw}x${sh}`, r: fps, d }));
-    graph.push(`[0:v]format=gbrp,${filter('geq', backgroundExpressions(spec.seed))},${filter('scale', { w: width, h: height, flags: 'bicubic' })},format=yuv420p[bg]`);
+    const index = input('-f', 'lavfi', '-i', filter('color', { c: 'black', s: `${sw}x${sh}`, r: fps, d }));
+    graph.push(`[${index}:v]format=gbrp,${filter('geq', backgroundExpressions(spec.seed))},${filter('scale', { w: width, h: height, flags: 'bicubic' })},format=yuv420p[bg]`);
   }
-  const nextInput = (): number => inputs.filter((a) => a === '-i').length;
   // A bar along the bottom that fills up with time.
-  const barInput = nextInput();
-  inputs.push('-f', 'lavfi', '-i', filter('color', { c: 'white@0.85', s: `${width}x${bar}`, r: fps, d }));
+  const barInput = input('-f', 'lavfi', '-i', filter('color', { c: 'white@0.85', s: `${width}x${bar}`, r: fps, d }));
   let chain = `[bg][${barInput}:v]${filter('overlay', { x: `-w+W*t/${d}`, y: 'H-h', eval: 'frame' })}`;
 
   const { font } = options;
@@ -280,8 +283,7 @@ export function renderArguments(spec: LocalRenderSpec, options: { font: string |
   }
   graph.push(`${chain}[v]`);
   if (audio) {
-    const toneInput = nextInput();
-    inputs.push('-f', 'lavfi', '-i', filter('sine', { frequency: tone(spec.seed), beep_factor: 2, sample_rate: 48000, duration: d }));
+    const toneInput = input('-f', 'lavfi', '-i', filter('sine', { frequency: tone(spec.seed), beep_factor: 2, sample_rate: 48000, duration: d }));
     graph.push(`[${toneInput}:a]volume=0.2[a]`);
   }
   return [
