@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type * as Esbuild from 'esbuild';
 import type * as PlaywrightCore from 'playwright-core';
 import { minifyTemplatesPlugin } from '../packages/elements/build/minify-templates.mjs';
-import { chromiumArgs, chromiumPath, hasChromium } from '../scripts/chromium.mjs';
+import { chromiumLaunchOptions, chromiumPath, hasChromium } from '../scripts/chromium.mjs';
 
 const TARGET_MS = 100;
 const TARGET_NODES = 2000;
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
   const bundle = built.outputFiles[0]!.text;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  const browser = await chromium.launch(chromiumLaunchOptions);
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const run = async <T>(fn: string, count: number): Promise<T> => {

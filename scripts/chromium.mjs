@@ -15,8 +15,11 @@ export const chromiumArgs = [
   '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required',
 ];
 
+/** Launch options for playwright's `chromium.launch()` (and vitest's playwright provider). */
+export const chromiumLaunchOptions = { executablePath: chromiumPath, args: chromiumArgs };
+
 /**
- * Why browser tests cannot run, or `null` when they can. With `VG_REQUIRE_ALL=1` (set by .ci/run) a missing
+ * Why browser tests cannot run (after printing it as a warning), or `null` when they can. With `VG_REQUIRE_ALL=1` (set by .ci/run) a missing
  * Chromium throws instead, so CI never passes by skipping.
  * @param {string} what the tests that need it, for the message
  * @returns {string | null}
@@ -25,5 +28,6 @@ export function chromiumMissing(what) {
   if (hasChromium) return null;
   const reason = `Chromium not found at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH): ${what} skipped.`;
   if (process.env.VG_REQUIRE_ALL === '1') throw new Error(`VG_REQUIRE_ALL=1: ${reason}`);
+  console.warn(`\n⚠ ${reason}\n`);
   return reason;
 }

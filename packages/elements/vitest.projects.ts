@@ -4,9 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
 import { playwright } from '@vitest/browser-playwright';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
-import { chromiumArgs, chromiumMissing, chromiumPath } from '../../scripts/chromium.mjs';
-
-export { chromiumArgs, chromiumPath, hasChromium } from '../../scripts/chromium.mjs';
+import { chromiumLaunchOptions, chromiumMissing } from '../../scripts/chromium.mjs';
 
 /** Browsers resolve workspace packages to their sources too, but with browser conditions (never `node`). */
 const browserConditions = ['@video-gallery/source', 'browser', 'module', 'import', 'default'];
@@ -17,7 +15,7 @@ export function chromiumBrowser() {
     enabled: true,
     headless: true,
     screenshotFailures: false,
-    provider: playwright({ launchOptions: { executablePath: chromiumPath, args: chromiumArgs } }),
+    provider: playwright({ launchOptions: chromiumLaunchOptions }),
     instances: [{ browser: 'chromium' as const }],
   };
 }
@@ -32,7 +30,6 @@ const storybookDir = fileURLToPath(new URL('./.storybook', import.meta.url));
 export function browserProjects(): TestProjectInlineConfiguration[] {
   const missing = chromiumMissing('browser tests of @video-gallery/elements are');
   if (missing) {
-    console.warn(`\n⚠ ${missing}\n`);
     return [{ test: { name: 'browser (skipped: no Chromium)', root, include: ['packages/elements/test/no-chromium.placeholder.ts'] } }];
   }
   return [

@@ -3,11 +3,11 @@
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { chromiumArgs, chromiumPath } from '../../../scripts/chromium.mjs';
+import { chromiumLaunchOptions } from '../../../scripts/chromium.mjs';
 
 /** Debian's Chromium, headless, with the flags every browser test here uses (scripts/chromium.mjs). */
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  return chromium.launch(chromiumLaunchOptions);
 }
 
 /** The first card of the grid (newest first), and its status as its `part` attribute says (`card card-<status>`). */

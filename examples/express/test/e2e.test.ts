@@ -15,7 +15,6 @@ import { accessibilityViolations, firstCard, generate, launchChromium, signInInB
 
 const exampleDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const noBrowser = chromiumMissing('the Express end-to-end test is');
-if (noBrowser) console.warn(`\n⚠ ${noBrowser}\n`);
 const tools = await ffmpegOrSkip('examples/express end-to-end');
 const missing = noBrowser ?? (tools ? null : 'no ffmpeg');
 const ffprobe = tools?.ffprobe;

@@ -79,7 +79,6 @@ describe.skipIf(!ffmpeg)('examples/sveltekit', () => {
   });
 
   const noBrowser = chromiumMissing('the SvelteKit in-browser test is');
-  if (noBrowser) console.warn(`\n⚠ ${noBrowser}\n`);
   it.skipIf(noBrowser !== null)('in Chromium: the elements upgrade after hydration, and a job from the form becomes a ready card', async () => {
     const browser = await launchChromium();
     try {

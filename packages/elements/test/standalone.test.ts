@@ -11,11 +11,10 @@ import { createMemoryEntryStore, createMemoryStorage, VideoGallery } from '@vide
 import { toNodeListener } from '@video-gallery/core/node';
 import { createGalleryHandler } from '@video-gallery/core/server';
 import { createFakeProvider, makeEntry } from '@video-gallery/core/testing';
-import { chromiumArgs, chromiumMissing, chromiumPath } from '../../../scripts/chromium.mjs';
+import { chromiumLaunchOptions, chromiumMissing } from '../../../scripts/chromium.mjs';
 
 const standaloneFile = fileURLToPath(new URL('../dist/standalone.js', import.meta.url));
 const missing = chromiumMissing('the standalone-file test is');
-if (missing) console.warn(`\n⚠ ${missing}\n`);
 
 const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>standalone</title>
 <script type="module" src="/vendor/video-gallery.js"></script></head>
@@ -46,7 +45,7 @@ describe.skipIf(missing !== null)('@video-gallery/elements/standalone (dist/stan
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+    browser = await chromium.launch(chromiumLaunchOptions);
   }, 60_000);
 
   afterAll(async () => {

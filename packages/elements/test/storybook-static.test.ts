@@ -10,11 +10,10 @@ import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumArgs, chromiumMissing, chromiumPath } from '../../../scripts/chromium.mjs';
+import { chromiumLaunchOptions, chromiumMissing } from '../../../scripts/chromium.mjs';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const missing = chromiumMissing('the static Storybook test is');
-if (missing) console.warn(`\n⚠ ${missing}\n`);
 
 /** Story exports of every `*.stories.ts`: the build must hold exactly these. */
 function storyExports(): { importPath: string; exportName: string }[] {
@@ -77,7 +76,7 @@ describe.skipIf(missing !== null)('static Storybook (storybook build, offline)',
     index = JSON.parse(readFileSync(join(outDir, 'index.json'), 'utf8')) as typeof index;
     server = await serve(outDir);
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+    browser = await chromium.launch(chromiumLaunchOptions);
   }, 180_000);
 
   afterAll(async () => {
