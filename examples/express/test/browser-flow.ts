@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { axeOptions, describeViolations } from '../../../scripts/axe.mjs';
 import { chromiumLaunchOptions } from '../../../scripts/chromium.mjs';
 
 /** Debian's Chromium, headless, with the flags every browser test here uses (scripts/chromium.mjs). */
@@ -59,9 +60,11 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
   if (!(await page.evaluate(() => 'axe' in window))) {
     await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
   }
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown; failureSummary?: string }[] }[] }> } }).axe;
-    const results = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'], preload: false });
-    return results.violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${(n.failureSummary ?? '').replace(/\s+/g, ' ')} at ${JSON.stringify(n.target)}`));
-  });
+  const results = await page.evaluate(async (options) => {
+    const { axe } = window as unknown as { axe: { run(context: Document, options: object): Promise<Parameters<typeof describeViolations>[0]> } };
+    const { violations } = await axe.run(document, options);
+    // Only what the report needs crosses back from the page.
+    return { violations: violations.map(({ id, impact, nodes }) => ({ id, impact, nodes: nodes.map(({ target, failureSummary }) => ({ target, failureSummary })) })) };
+  }, axeOptions);
+  return describeViolations(results);
 }

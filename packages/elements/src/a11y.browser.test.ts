@@ -7,17 +7,14 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
 import './index.js';
 import { MockGalleryClient, MOCK_CAPABILITIES, MOCK_FIRST_LAST_MODEL, mockEntries } from './stories/mock-client.js';
+import { axeOptions, describeViolations } from '../../../scripts/axe.mjs';
 import { $ } from './test-support.js';
 import type { GenerateFormElement } from './generate-form/generate-form.component.js';
 import type { VideoGalleryElement } from './video-gallery/video-gallery.component.js';
 
-// preload off: axe would otherwise try to fetch the page's style sheets (none here) and wait for a timeout.
-const RULES = { runOnly: { type: 'tag' as const, values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations' as const], preload: false };
-
 /** axe's violations on the page, one readable line per failing node. */
 async function violations(): Promise<string[]> {
-  const results = await axe.run(document, RULES);
-  return results.violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.failureSummary?.replace(/\s+/g, ' ')} at ${JSON.stringify(n.target)}`));
+  return describeViolations(await axe.run(document, axeOptions as axe.RunOptions));
 }
 
 async function gallery(client: MockGalleryClient, theme: string): Promise<VideoGalleryElement> {
