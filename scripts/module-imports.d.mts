@@ -1,0 +1,1 @@
+export declare function importSpecifiers(code: string): string[];
