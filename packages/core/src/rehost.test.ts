@@ -4,6 +4,7 @@ import { GalleryError } from './errors.js';
 import { createNodeDownloader } from './node/download.js';
 import { createFetchDownloader, rehost, sniffVideoType, type Downloader, type RehostOptions } from './rehost.js';
 import { createCountingStorage, fileHandler, sha256, startServer, videoBytes, type FileServerOptions, type LoopbackServer, type CountingStorage } from './test-helpers/loopback.js';
+import { galleryErrorOf as rejection } from './testing/gallery-error-of.js';
 
 const MiB = 1024 * 1024;
 const BODY = videoBytes(6 * MiB, 42);
@@ -21,15 +22,6 @@ async function serve(options: FileServerOptions = {}, body: Uint8Array = BODY): 
   return server;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<GalleryError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (GalleryError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 interface Run {
   storage: CountingStorage;

@@ -19,12 +19,8 @@ export function fixedFetch(status: number, body: unknown): typeof fetch {
   return async () => new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
-/** The GalleryError `promise` rejects with (fails when it resolves or rejects with anything else). */
-export async function rejection(promise: Promise<unknown>): Promise<GalleryError> {
-  const error = await promise.then(() => null, (reason: unknown) => reason);
-  expect(GalleryError.isInstance(error), `expected a GalleryError, got ${String(error)}`).toBe(true);
-  return error as GalleryError;
-}
+/** The GalleryError `promise` rejects with (the shared test helper of @video-gallery/core/testing). */
+export { galleryErrorOf as rejection } from '@video-gallery/core/testing';
 
 /** The error of a `failed` status (fails on any other state). */
 export function failed(status: ProviderStatus): GalleryError {

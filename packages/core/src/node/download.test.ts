@@ -11,18 +11,10 @@ import { readAll } from '../streams.js';
 import { fileHandler, startServer, videoBytes, type LoopbackServer } from '../test-helpers/loopback.js';
 import { checkDownloadUrl } from '../url-guard.js';
 import { createNodeDownloader } from './download.js';
+import { galleryErrorOf as rejection } from '../testing/gallery-error-of.js';
 
 const REQUIRE_ALL = process.env.VG_REQUIRE_ALL === '1';
 
-async function rejection(promise: Promise<unknown>): Promise<GalleryError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (GalleryError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 const ok = fileHandler(videoBytes(1000));
 

@@ -10,3 +10,4 @@ export { createFakeProvider, fakeVideoBytes, FAKE_MODEL } from './fake-provider.
 export type { FakeProvider, FakeProviderOptions, FakeStep } from './fake-provider.js';
 export { testHttpRanges } from './http-range-suite.js';
 export type { HttpRangeSuiteOptions } from './http-range-suite.js';
+export { galleryErrorOf } from './gallery-error-of.js';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStore, keys as idbKeys } from 'idb-keyval';
 import { GalleryError } from '@video-gallery/core';
-import { makeEntry } from '@video-gallery/core/testing';
+import { galleryErrorOf, makeEntry } from '@video-gallery/core/testing';
 import { createIndexedDbEntryStore, createIndexedDbStorage } from './index.js';
 import type { IndexedDbEntryStore, IndexedDbStorage } from './index.js';
 import { dbName, deleteDatabase, indexedDbConformance } from './conformance.test-support.js';
@@ -32,14 +32,6 @@ function pattern(length: number, seed = 1): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-async function caught(promise: Promise<unknown>): Promise<GalleryError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(GalleryError.isInstance(error), `expected a GalleryError, got ${String(error)}`).toBe(true);
-  return error as GalleryError;
-}
 
 // fake-indexeddb keeps every record in this process's memory and clones each one, so the streamed object is
 // 8 MiB here (the suite's 64 MiB default runs in real Chromium).
@@ -104,7 +96,7 @@ describe('indexeddb blob storage specifics', () => {
         c.enqueue(pattern(4096, pulls));
       },
     }, { highWaterMark: 0 });
-    const error = await caught(storage.put('v/keep.mp4', source, { contentType: 'video/webm', signal: controller.signal }));
+    const error = await galleryErrorOf(storage.put('v/keep.mp4', source, { contentType: 'video/webm', signal: controller.signal }));
     expect(error.code).toBe('cancelled');
     expect((await rawKeys()).map((k) => JSON.stringify(k)).sort()).toEqual(before.map((k) => JSON.stringify(k)).sort());
     expect(await storage.head('v/keep.mp4')).toMatchObject({ size: 5000, contentType: 'video/mp4' });
@@ -165,7 +157,7 @@ describe('indexeddb blob storage specifics', () => {
     const { storage, name } = storageFor();
     await storage.put('a.bin', pattern(3), { contentType: 'application/octet-stream' });
     const other = createIndexedDbStorage({ dbName: name, storeName: 'other' });
-    const error = await caught(other.head('a.bin'));
+    const error = await galleryErrorOf(other.head('a.bin'));
     expect(error.code).toBe('storage_failed');
     expect(error.message).toMatch(/one object store per database/);
     await other.close();
@@ -178,7 +170,7 @@ describe('indexeddb blob storage specifics', () => {
     const { storage } = storageFor();
     await storage.put('a.bin', pattern(3), { contentType: 'application/octet-stream' });
     await storage.close();
-    expect((await caught(storage.head('a.bin'))).code).toBe('storage_failed');
+    expect((await galleryErrorOf(storage.head('a.bin'))).code).toBe('storage_failed');
   });
 });
 
@@ -220,7 +212,7 @@ describe('indexeddb entry store specifics', () => {
 describe('loading and environment', () => {
   it('fails with unsupported and install instructions when idb-keyval is missing', async () => {
     const missing = Object.assign(new Error("Cannot find package 'idb-keyval'"), { code: 'ERR_MODULE_NOT_FOUND' });
-    const error = await caught(loadIdbKeyval(() => Promise.reject(missing)));
+    const error = await galleryErrorOf(loadIdbKeyval(() => Promise.reject(missing)));
     expect(error.code).toBe('unsupported');
     expect(error.message).toMatch(/npm install idb-keyval/);
   });
@@ -229,8 +221,8 @@ describe('loading and environment', () => {
     const saved = globalThis.indexedDB;
     (globalThis as { indexedDB?: unknown }).indexedDB = undefined;
     try {
-      expect((await caught(createIndexedDbEntryStore({ dbName: dbName('none') }).get('x'))).code).toBe('unsupported');
-      expect((await caught(createIndexedDbStorage({ dbName: dbName('none') }).head('x'))).code).toBe('unsupported');
+      expect((await galleryErrorOf(createIndexedDbEntryStore({ dbName: dbName('none') }).get('x'))).code).toBe('unsupported');
+      expect((await galleryErrorOf(createIndexedDbStorage({ dbName: dbName('none') }).head('x'))).code).toBe('unsupported');
     } finally {
       globalThis.indexedDB = saved;
     }

@@ -9,7 +9,7 @@ import {
   CreateBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { GalleryError, type GalleryErrorCode } from '@video-gallery/core';
-import { testBlobStorage } from '@video-gallery/core/testing';
+import { galleryErrorOf, testBlobStorage } from '@video-gallery/core/testing';
 import { attachmentDisposition, createS3Storage, S3_PEER_PACKAGES } from './index.js';
 import { s3Error } from './errors.js';
 import { importPeer } from './sdk.js';
@@ -41,18 +41,9 @@ async function freshBucket(): Promise<string> {
   return bucket;
 }
 
-async function caught(promise: Promise<unknown>): Promise<GalleryError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (GalleryError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 async function expectCode(promise: Promise<unknown>, code: GalleryErrorCode): Promise<GalleryError> {
-  const error = await caught(promise);
+  const error = await galleryErrorOf(promise);
   expect(error.code, error.message).toBe(code);
   return error;
 }
@@ -384,14 +375,14 @@ describe('s3 storage options', () => {
 
   it('checks keys and URL options before any request', async () => {
     const storage = createS3Storage({ bucket: 'b', prefix: 'x'.repeat(1000), clientConfig: { region: 'us-east-1', endpoint: 'http://127.0.0.1:9' } });
-    expect((await caught(storage.head('../a'))).code).toBe('invalid_input');
-    expect((await caught(storage.head('k'.repeat(30)))).field, 'prefix + key longer than 1024').toBe('key');
-    expect((await caught(storage.url('a', { expiresInSeconds: 0 }))).field).toBe('expiresInSeconds');
-    expect((await caught(storage.url('a', { downloadName: '' }))).field).toBe('downloadName');
+    expect((await galleryErrorOf(storage.head('../a'))).code).toBe('invalid_input');
+    expect((await galleryErrorOf(storage.head('k'.repeat(30)))).field, 'prefix + key longer than 1024').toBe('key');
+    expect((await galleryErrorOf(storage.url('a', { expiresInSeconds: 0 }))).field).toBe('expiresInSeconds');
+    expect((await galleryErrorOf(storage.url('a', { downloadName: '' }))).field).toBe('downloadName');
   });
 
   it('names the packages to install when a peer dependency is missing', async () => {
-    const error = await caught(importPeer('@aws-sdk/lib-storage', () => import(/* @vite-ignore */ ['@aws-sdk', 'no-such-package-vg'].join('/'))));
+    const error = await galleryErrorOf(importPeer('@aws-sdk/lib-storage', () => import(/* @vite-ignore */ ['@aws-sdk', 'no-such-package-vg'].join('/'))));
     expect(error.code).toBe('unsupported');
     expect(error.retryable).toBe(false);
     for (const name of S3_PEER_PACKAGES) expect(error.message).toContain(name);
